@@ -1,0 +1,55 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { generateApiKey } from "../api-keys.ts";
+import type { DatabaseOrTransaction } from "../client.ts";
+import { type ApiKey, apiKeys } from "../schema/api-keys.ts";
+import { type Tenant, tenants } from "../schema/tenants.ts";
+
+export async function insertApiKey(
+  db: DatabaseOrTransaction,
+  key: { tenantId: string; displayPrefix: string; keyHash: Buffer },
+): Promise<ApiKey> {
+  const [created] = await db.insert(apiKeys).values(key).returning();
+  if (!created) throw new Error("INSERT ... RETURNING returned no api key");
+  return created;
+}
+
+/** Creates a new live key for the tenant; the returned key is the only time it is visible. */
+export async function issueApiKey(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+): Promise<{ apiKey: string; apiKeyId: string }> {
+  const { key, displayPrefix, keyHash } = generateApiKey();
+  const created = await insertApiKey(db, { tenantId, displayPrefix, keyHash });
+  return { apiKey: key, apiKeyId: created.id };
+}
+
+/** The tenant owning a live (not revoked) key with this hash, with the stored hash. */
+export async function findTenantByApiKeyHash(
+  db: DatabaseOrTransaction,
+  keyHash: Buffer,
+): Promise<{ tenant: Tenant; apiKeyId: string; keyHash: Buffer } | undefined> {
+  const [row] = await db
+    .select({ tenant: tenants, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
+  return row;
+}
+
+export async function revokeApiKey(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; apiKeyId: string },
+): Promise<boolean> {
+  const revoked = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(
+      and(
+        eq(apiKeys.id, params.apiKeyId),
+        eq(apiKeys.tenantId, params.tenantId),
+        isNull(apiKeys.revokedAt),
+      ),
+    )
+    .returning({ id: apiKeys.id });
+  return revoked.length > 0;
+}

@@ -1,0 +1,4 @@
+export * from "./api-keys.ts";
+export * from "./idempotency-keys.ts";
+export * from "./jobs.ts";
+export * from "./tenants.ts";

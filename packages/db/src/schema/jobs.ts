@@ -1,0 +1,74 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { tenants } from "./tenants.ts";
+
+export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses that count against a tenant's concurrent-job limit. */
+export const ACTIVE_JOB_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly JobStatus[];
+
+export const jobStatus = pgEnum("job_status", JOB_STATUSES);
+
+/** Millisecond precision, so keyset cursors round-trip through JavaScript Dates exactly. */
+const eventTime = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+/**
+ * One simulation job: what the tenant asked for, where it runs in Kubernetes, and a timestamp
+ * for every event of its life.
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    scenarioId: text("scenario_id").notNull(),
+    scenario: jsonb("scenario").$type<Record<string, unknown>>(),
+    cpuRequest: numeric("cpu_request", { precision: 10, scale: 3, mode: "number" }).notNull(),
+    memoryGi: numeric("memory_gi", { precision: 10, scale: 3, mode: "number" }).notNull(),
+    status: jobStatus("status").notNull().default("PENDING"),
+    failureReason: text("failure_reason"),
+    exitCode: integer("exit_code"),
+    namespace: text("namespace"),
+    kubernetesJobName: text("kubernetes_job_name"),
+    podName: text("pod_name"),
+    submittedAt: eventTime("submitted_at").notNull().defaultNow(),
+    scheduledAt: eventTime("scheduled_at"),
+    startedAt: eventTime("started_at"),
+    finishedAt: eventTime("finished_at"),
+    updatedAt: eventTime("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    // A tenant's recent jobs, newest first (keyset pagination on submitted_at, id).
+    index("jobs_tenant_recent_idx").on(t.tenantId, t.submittedAt.desc(), t.id.desc()),
+    // A tenant's jobs in one status; also counts a tenant's active jobs for the concurrent limit.
+    index("jobs_tenant_status_recent_idx").on(
+      t.tenantId,
+      t.status,
+      t.submittedAt.desc(),
+      t.id.desc(),
+    ),
+    // All jobs in one status across tenants (admin views, reconciler sweeps).
+    index("jobs_status_recent_idx").on(t.status, t.submittedAt.desc(), t.id.desc()),
+    // All jobs across tenants, newest first (admin views).
+    index("jobs_recent_idx").on(t.submittedAt.desc(), t.id.desc()),
+    check("jobs_cpu_request_positive", sql`${t.cpuRequest} > 0`),
+    check("jobs_memory_gi_positive", sql`${t.memoryGi} > 0`),
+  ],
+);
+
+export type Job = typeof jobs.$inferSelect;
+export type NewJob = typeof jobs.$inferInsert;

@@ -1,0 +1,116 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { type PinoLogger, pinoLogger } from "hono-pino";
+import type { Logger } from "pino";
+import { ApiError, type ErrorDetail, errorResponse } from "./errors.ts";
+
+export interface HttpEnv<Variables extends object = object> extends Env {
+  Variables: { requestId: string; logger: PinoLogger } & Variables;
+}
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+}
+
+/**
+ * An OpenAPIHono app with what every HTTP service of the platform shares: request ids (from
+ * `X-Request-Id` or generated), one JSON log line per request, a body size limit, JSON-only
+ * request bodies, and every error (validation, unknown route, crash) in the one error shape.
+ */
+export function createHttpApp<Variables extends object>(
+  options: HttpAppOptions,
+): OpenAPIHono<HttpEnv<Variables>> {
+  const app = new OpenAPIHono<HttpEnv<Variables>>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+  app.use(requestId());
+  app.use(
+    pinoLogger({
+      pino: options.logger,
+      http: {
+        reqId: false,
+        referRequestIdKey: "requestId",
+        responseTime: true,
+        // Method and path only: headers carry credentials.
+        onReqBindings: (c) => ({ req: { method: c.req.method, path: c.req.path } }),
+        onResBindings: (c) => ({ res: { status: c.res.status } }),
+        onResLevel: (c) => (c.res.status >= 500 ? "error" : "info"),
+        onResMessage: () => "request completed",
+      },
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(
+          "payload_too_large",
+          `Request bodies are limited to ${options.bodyLimitBytes} bytes`,
+        );
+      },
+    }),
+  );
+  app.use(requireJsonBody);
+  app.notFound((c) =>
+    errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((error, c) => errorResponse(c, toApiError(error, c)));
+  return app;
+}
+
+/** Request bodies are JSON: anything else is refused before a handler sees it. */
+const requireJsonBody: MiddlewareHandler = async (c, next) => {
+  if (hasBody(c) && !isJson(c.req.header("content-type"))) {
+    throw new ApiError("unsupported_media_type", "Request bodies must be application/json");
+  }
+  await next();
+};
+
+function hasBody(c: Context): boolean {
+  const length = c.req.header("content-length");
+  if (length !== undefined) return length !== "0";
+  return c.req.header("transfer-encoding") !== undefined || c.req.raw.body !== null;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(";", 1)[0]?.trim().toLowerCase() ?? "";
+  return mediaType === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
+export function validationError(error: z.ZodError): ApiError {
+  const details: ErrorDetail[] = error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // One detail per unknown key, each naming the key itself.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: [...path, key].join("."),
+        message: "unknown field",
+      }));
+    }
+    return [{ field: path.join(".") || "(body)", message: issue.message }];
+  });
+  const fields = [...new Set(details.map((d) => d.field))].join(", ");
+  return new ApiError("validation_failed", `Invalid request: ${fields}`, { details });
+}
+
+function toApiError(error: Error, c: Context): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof z.ZodError) return validationError(error);
+  if (error instanceof HTTPException) {
+    if (error.status === 400 && /json/i.test(error.message)) {
+      return new ApiError("invalid_json", "The request body is not valid JSON");
+    }
+    if (error.status === 401) return new ApiError("unauthorized", error.message);
+    if (error.status === 413) return new ApiError("payload_too_large", error.message);
+    if (error.status < 500) return new ApiError("bad_request", error.message || "Bad request");
+  }
+  c.var.logger.error({ err: error }, "unhandled error");
+  return new ApiError("internal_error", "Internal error", { cause: error });
+}

@@ -1,0 +1,19 @@
+export {
+  createHttpApp,
+  type HttpAppOptions,
+  type HttpEnv,
+  validationError,
+} from "./create-http-app.ts";
+export { errorResponses, errorSchema } from "./error-schema.ts";
+export {
+  ApiError,
+  ERROR_CODES,
+  ERROR_STATUS,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorDetail,
+  errorBody,
+  errorResponse,
+} from "./errors.ts";
+export { healthRoutes } from "./health-routes.ts";
+export { mountOpenApiDocs, type OpenApiDocsOptions } from "./openapi-docs.ts";

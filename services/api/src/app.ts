@@ -1,0 +1,47 @@
+import type { Database } from "@sumo/db/client";
+import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import { sql } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
+import type { Logger } from "pino";
+import { jobsRoutes } from "./routes/jobs.ts";
+import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
+
+export interface ApiDeps {
+  db: Database;
+  boss: PgBoss;
+  logger: Logger;
+  bodyLimitBytes?: number;
+  /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
+  isShuttingDown?: () => boolean;
+}
+
+/** The tenant API as a hono app: no environment, no globals; tests call it in process. */
+export function createApp(deps: ApiDeps) {
+  const app = createHttpApp<TenantVariables>({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes ?? 1024 * 1024,
+  });
+  app.route(
+    "/",
+    healthRoutes({
+      isReady: async () => {
+        if (deps.isShuttingDown?.()) return false;
+        try {
+          await deps.db.execute(sql`SELECT 1`);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    }),
+  );
+  mountOpenApiDocs(app, {
+    title: "sumo-k8 tenant API",
+    version: "1.0.0",
+    description:
+      "Submit SUMO traffic simulations as Kubernetes Jobs and follow them. Authenticate with `Authorization: Bearer <api key>`.",
+  });
+  app.use("/v1/*", tenantAuth(deps.db));
+  app.route("/", jobsRoutes(deps));
+  return app;
+}

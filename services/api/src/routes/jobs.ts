@@ -1,0 +1,171 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Database } from "@sumo/db/client";
+import { getTenantJob, type JobCursor, listTenantJobs } from "@sumo/db/queries";
+import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import type { PgBoss } from "pg-boss";
+import {
+  jobSchema,
+  jobStatusSchema,
+  jobWithScenarioSchema,
+  submitJobRequestSchema,
+  toJobView,
+} from "../schemas/job.ts";
+import { submitJob } from "../submit-job.ts";
+import type { TenantVariables } from "../tenant-auth.ts";
+
+const security = [{ bearerAuth: [] }];
+const authErrors = ["unauthorized"] as const;
+
+const submitJobRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs",
+  summary: "Submit a simulation job",
+  description:
+    "Queues a job for the tenant. A job larger than the tenant's CPU or memory limit can never run and is refused (422); at the concurrent-job limit the answer is 429 with Retry-After. Send an `Idempotency-Key` to retry safely: the same key and body return the first response.",
+  security,
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .regex(/^[\x21-\x7e]{1,255}$/, "1-255 visible ASCII characters")
+        .optional()
+        .openapi({ description: "Makes retries of this request safe." }),
+    }),
+    body: {
+      required: true,
+      content: { "application/json": { schema: submitJobRequestSchema } },
+    },
+  },
+  responses: {
+    202: {
+      description: "Accepted; the job is PENDING until the scheduler runs it.",
+      content: { "application/json": { schema: jobSchema } },
+    },
+    ...errorResponses(
+      ...authErrors,
+      "invalid_json",
+      "unsupported_media_type",
+      "payload_too_large",
+      "validation_failed",
+      "job_exceeds_tenant_limits",
+      "idempotency_key_reused",
+      "concurrent_job_limit_reached",
+    ),
+  },
+});
+
+const getJobRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{job_id}",
+  summary: "Get a job",
+  description: "The job's status and history from the database, with its scenario data.",
+  security,
+  request: { params: z.object({ job_id: z.string().openapi({ format: "uuid" }) }) },
+  responses: {
+    200: {
+      description: "The job.",
+      content: { "application/json": { schema: jobWithScenarioSchema } },
+    },
+    ...errorResponses(...authErrors, "not_found"),
+  },
+});
+
+const cursorSchema = z
+  .string()
+  .max(200)
+  .transform((value, ctx): JobCursor => {
+    const cursor = decodeCursor(value);
+    if (!cursor) {
+      ctx.addIssue({ code: "custom", message: "not a cursor returned by this API" });
+      return z.NEVER;
+    }
+    return cursor;
+  });
+
+const listJobsRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs",
+  summary: "List jobs",
+  description:
+    "The tenant's jobs, newest first, optionally in one status. Pass `next_cursor` from a page as `cursor` to get the next one.",
+  security,
+  request: {
+    query: z.object({
+      status: jobStatusSchema.optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: cursorSchema.optional().openapi({ type: "string" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of jobs.",
+      content: {
+        "application/json": {
+          schema: z.object({ jobs: z.array(jobSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...errorResponses(...authErrors, "validation_failed"),
+  },
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `/v1/jobs`: submit, read and list the authenticated tenant's jobs. */
+export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
+  return new OpenAPIHono<HttpEnv<TenantVariables>>()
+    .openapi(submitJobRoute, async (c) => {
+      const result = await submitJob(deps, {
+        tenantId: c.var.tenant.id,
+        request: c.req.valid("json"),
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+      });
+      if (result.replayed) c.header("Idempotent-Replayed", "true");
+      c.header("Location", `/v1/jobs/${result.body.job_id}`);
+      return c.json(result.body, result.status);
+    })
+    .openapi(getJobRoute, async (c) => {
+      const { job_id: jobId } = c.req.valid("param");
+      // A malformed id names no job: the same 404 as a missing or another tenant's job.
+      const job = UUID.test(jobId)
+        ? await getTenantJob(deps.db, { tenantId: c.var.tenant.id, jobId })
+        : undefined;
+      if (!job) throw new ApiError("not_found", "No such job");
+      return c.json({ ...toJobView(job), scenario: job.scenario ?? null }, 200);
+    })
+    .openapi(listJobsRoute, async (c) => {
+      const { status, limit, cursor } = c.req.valid("query");
+      const page = await listTenantJobs(deps.db, {
+        tenantId: c.var.tenant.id,
+        limit,
+        ...(status ? { status } : {}),
+        ...(cursor ? { after: cursor } : {}),
+      });
+      return c.json(
+        {
+          jobs: page.jobs.map(toJobView),
+          next_cursor: page.next ? encodeCursor(page.next) : null,
+        },
+        200,
+      );
+    });
+}
+
+function encodeCursor(cursor: JobCursor): string {
+  return Buffer.from(JSON.stringify([cursor.submittedAt.toISOString(), cursor.id])).toString(
+    "base64url",
+  );
+}
+
+function decodeCursor(value: string): JobCursor | undefined {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+    if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+    const [time, id] = decoded;
+    if (typeof time !== "string" || typeof id !== "string" || !UUID.test(id)) return undefined;
+    const submittedAt = new Date(time);
+    return Number.isNaN(submittedAt.getTime()) ? undefined : { submittedAt, id };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
+import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { PgBoss } from "pg-boss";
+import { pino } from "pino";
+import { inject } from "vitest";
+import { createApp } from "./app.ts";
+
+export interface ApiTestContext {
+  app: ReturnType<typeof createApp>;
+  database: DatabaseClient;
+  /** Creates a tenant with its API key; names are made unique per call. */
+  createTenant(tenant?: Partial<NewTenant>): Promise<{ tenantId: string; apiKey: string }>;
+  /** Sends a request to the app in process; a `body` object is sent as JSON. */
+  request(
+    method: string,
+    path: string,
+    options?: { apiKey?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+let tenantCounter = 0;
+
+/** The api on its own copy of the migrated test database (real PostgreSQL, real pg-boss). */
+export async function startApiTestContext(
+  options: { bodyLimitBytes?: number } = {},
+): Promise<ApiTestContext> {
+  const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+  const database = createDatabaseClient(testDatabase.url, { maxConnections: 10 });
+  const boss = new PgBoss({
+    connectionString: testDatabase.url,
+    schema: QUEUE_SCHEMA,
+    migrate: false,
+    supervise: false,
+    schedule: false,
+    registerInstance: false,
+    max: 2,
+  });
+  boss.on("error", () => {});
+  await boss.start();
+  const app = createApp({
+    db: database.db,
+    boss,
+    logger: pino({ level: "silent" }),
+    ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
+  });
+
+  return {
+    app,
+    database,
+    async createTenant(tenant = {}) {
+      tenantCounter += 1;
+      const created = await createTenantWithApiKey(database.db, {
+        name: `tenant-${process.pid}-${tenantCounter}`,
+        ...tenant,
+      });
+      return { tenantId: created.tenant.id, apiKey: created.apiKey };
+    },
+    request(method, path, { apiKey, body, headers = {} } = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      const requestHeaders = init.headers as Record<string, string>;
+      if (apiKey) requestHeaders.authorization = `Bearer ${apiKey}`;
+      if (body !== undefined) {
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+        requestHeaders["content-type"] ??= "application/json";
+      }
+      return Promise.resolve(app.request(path, init));
+    },
+    async close() {
+      await boss.stop({ graceful: false, close: true });
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
