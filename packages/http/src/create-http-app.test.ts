@@ -1,0 +1,80 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { createHttpApp } from "./create-http-app.ts";
+import { ApiError } from "./errors.ts";
+
+function appUnderTest() {
+  const app = createHttpApp({ logger: pino({ level: "silent" }), bodyLimitBytes: 1024 });
+  app.get("/crash", () => {
+    throw new Error("connection string postgres://secret@db leaked?");
+  });
+  app.get("/limited", () => {
+    throw new ApiError("concurrent_job_limit_reached", "slow down", {
+      headers: { "Retry-After": "7" },
+    });
+  });
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/echo",
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.object({ n: z.number() }) } },
+        },
+      },
+      responses: { 200: { description: "echo" } },
+    }),
+    (c) => c.json(c.req.valid("json"), 200),
+  );
+  return app;
+}
+
+describe("createHttpApp", () => {
+  it("answers an unexpected crash with a 500 that reveals nothing internal", async () => {
+    const response = await appUnderTest().request("/crash");
+    expect(response.status).toBe(500);
+    const body: any = await response.json();
+    expect(body).toEqual({
+      error: { code: "internal_error", message: "Internal error", request_id: expect.any(String) },
+    });
+    expect(response.headers.get("x-request-id")).toBe(body.error.request_id);
+  });
+
+  it("renders ApiError with its status, code and headers", async () => {
+    const response = await appUnderTest().request("/limited");
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(((await response.json()) as any).error.code).toBe("concurrent_job_limit_reached");
+  });
+
+  it("accepts JSON media types with parameters and refuses others", async () => {
+    const app = appUnderTest();
+    const ok = await app.request("/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: '{"n":1}',
+    });
+    expect(await ok.json()).toEqual({ n: 1 });
+    for (const contentType of ["text/plain", "application/jsonx", "multipart/form-data"]) {
+      const refused = await app.request("/echo", {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body: '{"n":1}',
+      });
+      expect(refused.status, contentType).toBe(415);
+    }
+  });
+
+  it("refuses bodies over the limit, also when the length is not declared", async () => {
+    const response = await appUnderTest().request("/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([`{"n":1,"pad":"${"x".repeat(4096)}"}`]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).error.code).toBe("payload_too_large");
+  });
+});
