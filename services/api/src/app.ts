@@ -3,6 +3,9 @@ import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import type { KubernetesView } from "./kubernetes-view.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
+import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
 
@@ -10,6 +13,8 @@ export interface ApiDeps {
   db: Database;
   boss: PgBoss;
   logger: Logger;
+  /** Live pod logs and quotas; without it logs come from the database only. */
+  kubernetes?: KubernetesView;
   bodyLimitBytes?: number;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
@@ -43,5 +48,7 @@ export function createApp(deps: ApiDeps) {
   });
   app.use("/v1/*", tenantAuth(deps.db));
   app.route("/", jobsRoutes(deps));
+  app.route("/", jobLogsRoutes(deps));
+  app.route("/", dashboardRoutes(deps));
   return app;
 }

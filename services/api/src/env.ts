@@ -6,6 +6,10 @@ export const apiEnvSchema = z.object({
   DATABASE_URL: z.url().optional(),
   /** Connections in this replica's pool. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** Kubeconfig file. Unset: the pod's ServiceAccount in a cluster, else the local cluster. */
+  KUBECONFIG: z.string().optional(),
+  /** Set by Kubernetes inside a pod; selects the in-cluster ServiceAccount. */
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
   /** Address and port to listen on. */
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

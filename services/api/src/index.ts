@@ -4,10 +4,12 @@ import { createDatabaseClient } from "@sumo/db/client";
 import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
 import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { loadKubeConfig } from "@sumo/kubernetes";
 import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
 import { apiEnvSchema } from "./env.ts";
+import { KubernetesView } from "./kubernetes-view.ts";
 
 const env = apiEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "api" } });
@@ -34,11 +36,25 @@ const boss = new PgBoss({
 boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
 await boss.start();
 
+// Kubernetes only adds live logs and quotas: without it the api still serves from the database.
+let kubernetes: KubernetesView | undefined;
+try {
+  kubernetes = new KubernetesView(
+    loadKubeConfig({
+      kubeconfigPath: env.KUBECONFIG,
+      inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
+    }),
+  );
+} catch (error) {
+  logger.warn({ err: error }, "no Kubernetes configuration: logs from the database only");
+}
+
 let shuttingDown = false;
 const app = createApp({
   db: database.db,
   boss,
   logger,
+  ...(kubernetes && { kubernetes }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   isShuttingDown: () => shuttingDown,
 });

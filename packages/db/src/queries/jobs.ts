@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import {
   ACTIVE_JOB_STATUSES,
@@ -80,4 +80,144 @@ export async function listTenantJobs(
         ? { submittedAt: last.submittedAt, id: last.id }
         : undefined,
   };
+}
+
+/** Records where the scheduler put the job; the first call sets scheduled_at, retries keep it. */
+export async function markJobScheduled(
+  db: DatabaseOrTransaction,
+  params: { jobId: string; namespace: string; kubernetesJobName: string; at: Date },
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      namespace: params.namespace,
+      kubernetesJobName: params.kubernetesJobName,
+      scheduledAt: sql`COALESCE(${jobs.scheduledAt}, ${params.at.toISOString()}::timestamptz)`,
+      updatedAt: params.at,
+    })
+    .where(eq(jobs.id, params.jobId));
+}
+
+/** Ends a job that has not ended yet as FAILED; a job already SUCCEEDED or FAILED is left as is. */
+export async function failActiveJob(
+  db: DatabaseOrTransaction,
+  params: { jobId: string; reason: string; at: Date },
+): Promise<boolean> {
+  const failed = await db
+    .update(jobs)
+    .set({
+      status: "FAILED",
+      failureReason: params.reason,
+      finishedAt: params.at,
+      updatedAt: params.at,
+    })
+    .where(and(eq(jobs.id, params.jobId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
+    .returning({ id: jobs.id });
+  return failed.length > 0;
+}
+
+/** What the reconciler saw in Kubernetes for one job. */
+export interface ObservedJobStatus {
+  jobId: string;
+  status: JobStatus;
+  podName: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  exitCode: number | null;
+  failureReason: string | null;
+}
+
+const STATUS_RANK = sql`CASE ${jobs.status} WHEN 'PENDING' THEN 0 WHEN 'RUNNING' THEN 1 ELSE 2 END`;
+const rankOf = (status: JobStatus) => (status === "PENDING" ? 0 : status === "RUNNING" ? 1 : 2);
+
+/**
+ * Writes an observed status, only ever forwards (PENDING -> RUNNING -> SUCCEEDED / FAILED): a
+ * late or replayed observation never undoes a newer one, and an ended job stays as it ended.
+ * Fields already known are kept. Returns whether the row changed; an identical observation
+ * (every resync repeats them) writes nothing.
+ */
+export async function recordObservedJobStatus(
+  db: DatabaseOrTransaction,
+  observed: ObservedJobStatus,
+): Promise<boolean> {
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  const changed = await db
+    .update(jobs)
+    .set({
+      status: observed.status,
+      podName: sql`COALESCE(${observed.podName}, ${jobs.podName})`,
+      startedAt: sql`COALESCE(${jobs.startedAt}, ${iso(observed.startedAt)}::timestamptz)`,
+      finishedAt: sql`COALESCE(${jobs.finishedAt}, ${iso(observed.finishedAt)}::timestamptz)`,
+      exitCode: sql`COALESCE(${jobs.exitCode}, ${observed.exitCode}::integer)`,
+      failureReason: sql`COALESCE(${jobs.failureReason}, ${observed.failureReason})`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(jobs.id, observed.jobId),
+        inArray(jobs.status, [...ACTIVE_JOB_STATUSES]),
+        sql`${STATUS_RANK} <= ${rankOf(observed.status)}`,
+        sql`(${jobs.status} IS DISTINCT FROM ${observed.status}::job_status
+          OR (${observed.podName}::text IS NOT NULL AND ${jobs.podName} IS DISTINCT FROM ${observed.podName})
+          OR (${jobs.startedAt} IS NULL AND ${iso(observed.startedAt)}::timestamptz IS NOT NULL))`,
+      ),
+    )
+    .returning({ id: jobs.id });
+  return changed.length > 0;
+}
+
+/**
+ * Jobs that should have a Kubernetes Job (the scheduler created one before `scheduledBefore`)
+ * and have not ended: the reconciler checks these against what Kubernetes still has.
+ */
+export async function listUnfinishedScheduledJobs(
+  db: DatabaseOrTransaction,
+  params: { scheduledBefore: Date; limit: number },
+): Promise<Pick<Job, "id" | "tenantId" | "namespace" | "kubernetesJobName" | "status">[]> {
+  return db
+    .select({
+      id: jobs.id,
+      tenantId: jobs.tenantId,
+      namespace: jobs.namespace,
+      kubernetesJobName: jobs.kubernetesJobName,
+      status: jobs.status,
+    })
+    .from(jobs)
+    .where(
+      and(
+        inArray(jobs.status, [...ACTIVE_JOB_STATUSES]),
+        lt(jobs.scheduledAt, params.scheduledBefore),
+      ),
+    )
+    .limit(params.limit);
+}
+
+/** How many of the tenant's jobs are in each status (statuses without jobs count 0). */
+export async function countTenantJobsByStatus(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+): Promise<Record<JobStatus, number>> {
+  const rows = await db
+    .select({ status: jobs.status, jobs: count() })
+    .from(jobs)
+    .where(eq(jobs.tenantId, tenantId))
+    .groupBy(jobs.status);
+  const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
+  for (const row of rows) counts[row.status] = row.jobs;
+  return counts;
+}
+
+/** CPU and memory the tenant's RUNNING jobs hold, by the database's account. */
+export async function sumTenantRunningResources(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+): Promise<{ cpu: number; memoryGi: number }> {
+  const [row] = await db
+    .select({
+      cpu: sql<string>`COALESCE(sum(${jobs.cpuRequest}), 0)`,
+      memoryGi: sql<string>`COALESCE(sum(${jobs.memoryGi}), 0)`,
+    })
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), eq(jobs.status, "RUNNING")));
+  return { cpu: Number(row?.cpu ?? 0), memoryGi: Number(row?.memoryGi ?? 0) };
 }

@@ -12,6 +12,7 @@ import {
 } from "../schemas/job.ts";
 import { submitJob } from "../submit-job.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
+import { isUuid } from "../uuid.ts";
 
 const security = [{ bearerAuth: [] }];
 const authErrors = ["unauthorized"] as const;
@@ -109,8 +110,6 @@ const listJobsRoute = createRoute({
   },
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** `/v1/jobs`: submit, read and list the authenticated tenant's jobs. */
 export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
@@ -127,7 +126,7 @@ export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
     .openapi(getJobRoute, async (c) => {
       const { job_id: jobId } = c.req.valid("param");
       // A malformed id names no job: the same 404 as a missing or another tenant's job.
-      const job = UUID.test(jobId)
+      const job = isUuid(jobId)
         ? await getTenantJob(deps.db, { tenantId: c.var.tenant.id, jobId })
         : undefined;
       if (!job) throw new ApiError("not_found", "No such job");
@@ -162,7 +161,7 @@ function decodeCursor(value: string): JobCursor | undefined {
     const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
     if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
     const [time, id] = decoded;
-    if (typeof time !== "string" || typeof id !== "string" || !UUID.test(id)) return undefined;
+    if (typeof time !== "string" || typeof id !== "string" || !isUuid(id)) return undefined;
     const submittedAt = new Date(time);
     return Number.isNaN(submittedAt.getTime()) ? undefined : { submittedAt, id };
   } catch {

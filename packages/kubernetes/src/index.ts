@@ -1,0 +1,3 @@
+export * from "./api-errors.ts";
+export * from "./kubeconfig.ts";
+export * from "./names.ts";

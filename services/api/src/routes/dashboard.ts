@@ -1,0 +1,137 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Database } from "@sumo/db/client";
+import {
+  countTenantJobsByStatus,
+  listTenantJobs,
+  sumTenantRunningResources,
+} from "@sumo/db/queries";
+import { errorResponses, type HttpEnv } from "@sumo/http";
+import { tenantNamespaceName } from "@sumo/kubernetes";
+import type { Logger } from "pino";
+import type { KubernetesView, TenantQuota } from "../kubernetes-view.ts";
+import { jobSchema, toJobView } from "../schemas/job.ts";
+import type { TenantVariables } from "../tenant-auth.ts";
+
+const resourcesSchema = z.object({
+  cpu: z.number().openapi({ description: "cores" }),
+  memory_gi: z.number(),
+  pods: z.number().int(),
+});
+
+const dashboardSchema = z
+  .object({
+    limits: z.object({
+      cpu: z.number(),
+      memory_gi: z.number(),
+      max_concurrent_jobs: z.number().int(),
+    }),
+    usage: z
+      .object({
+        cpu: z.number(),
+        memory_gi: z.number(),
+        running_jobs: z.number().int(),
+        active_jobs: z.number().int().openapi({ description: "PENDING + RUNNING" }),
+      })
+      .openapi({ description: "From the database: what the tenant's RUNNING jobs hold." }),
+    quota: z
+      .object({
+        status: z.enum(["not_created", "ok", "full", "unavailable"]).openapi({
+          description:
+            "`not_created`: no job has run yet; `full`: CPU, memory or pods at the quota, new pods wait; `unavailable`: Kubernetes did not answer.",
+        }),
+        namespace: z.string(),
+        hard: resourcesSchema.nullable(),
+        used: resourcesSchema.nullable(),
+      })
+      .openapi({ description: "The namespace's ResourceQuota as Kubernetes counts it." }),
+    running_pods: z.number().int().nullable(),
+    jobs_by_status: z.object({
+      PENDING: z.number().int(),
+      RUNNING: z.number().int(),
+      SUCCEEDED: z.number().int(),
+      FAILED: z.number().int(),
+    }),
+    recent_jobs: z.array(jobSchema),
+  })
+  .openapi("Dashboard");
+
+const dashboardRoute = createRoute({
+  method: "get",
+  path: "/v1/dashboard",
+  summary: "The tenant's dashboard",
+  description:
+    "Limits against current usage (database and ResourceQuota), running pods, job counts by status and the 20 most recent jobs.",
+  security: [{ bearerAuth: [] }],
+  responses: {
+    200: {
+      description: "The dashboard.",
+      content: { "application/json": { schema: dashboardSchema } },
+    },
+    ...errorResponses("unauthorized"),
+  },
+});
+
+/** `/v1/dashboard`: what a tenant sees at a glance. */
+export function dashboardRoutes(deps: {
+  db: Database;
+  kubernetes?: KubernetesView;
+  logger: Logger;
+}) {
+  return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(dashboardRoute, async (c) => {
+    const tenant = c.var.tenant;
+    const namespace = tenantNamespaceName(tenant.id);
+    const [counts, running, recent, quota] = await Promise.all([
+      countTenantJobsByStatus(deps.db, tenant.id),
+      sumTenantRunningResources(deps.db, tenant.id),
+      listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
+      readQuota(deps, namespace),
+    ]);
+    const toResources = (r: TenantQuota["hard"]) => ({
+      cpu: r.cpu,
+      memory_gi: r.memoryGi,
+      pods: r.pods,
+    });
+    return c.json(
+      {
+        limits: {
+          cpu: tenant.cpuLimit,
+          memory_gi: tenant.memoryLimitGi,
+          max_concurrent_jobs: tenant.maxConcurrentJobs,
+        },
+        usage: {
+          cpu: running.cpu,
+          memory_gi: running.memoryGi,
+          running_jobs: counts.RUNNING,
+          active_jobs: counts.PENDING + counts.RUNNING,
+        },
+        quota: {
+          status: quota.status,
+          namespace,
+          hard: quota.quota ? toResources(quota.quota.hard) : null,
+          used: quota.quota ? toResources(quota.quota.used) : null,
+        },
+        running_pods: quota.quota ? quota.quota.used.pods : null,
+        jobs_by_status: counts,
+        recent_jobs: recent.jobs.map(toJobView),
+      },
+      200,
+    );
+  });
+}
+
+async function readQuota(
+  deps: { kubernetes?: KubernetesView; logger: Logger },
+  namespace: string,
+): Promise<{ status: "not_created" | "ok" | "full" | "unavailable"; quota?: TenantQuota }> {
+  if (!deps.kubernetes) return { status: "unavailable" };
+  try {
+    const quota = await deps.kubernetes.readQuota(namespace);
+    if (!quota) return { status: "not_created" };
+    const { hard, used } = quota;
+    const full = used.cpu >= hard.cpu || used.memoryGi >= hard.memoryGi || used.pods >= hard.pods;
+    return { status: full ? "full" : "ok", quota };
+  } catch (error) {
+    deps.logger.warn({ err: error, namespace }, "reading the tenant's quota failed");
+    return { status: "unavailable" };
+  }
+}

@@ -1,0 +1,116 @@
+import { PassThrough } from "node:stream";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Database } from "@sumo/db/client";
+import { getTenantJob, getTenantJobLog } from "@sumo/db/queries";
+import type { Job } from "@sumo/db/schema";
+import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import { stream } from "hono/streaming";
+import type { Logger } from "pino";
+import type { KubernetesView } from "../kubernetes-view.ts";
+import type { TenantVariables } from "../tenant-auth.ts";
+import { isUuid } from "../uuid.ts";
+
+export const MAX_LOG_TAIL = 500;
+
+const jobLogsSchema = z
+  .object({
+    job_id: z.uuid(),
+    source: z.enum(["pod", "database", "none"]).openapi({
+      description:
+        "`pod`: live from the running or just-finished pod; `database`: the lines kept when the job ended; `none`: no log yet.",
+    }),
+    lines: z.array(z.string()),
+  })
+  .openapi("JobLogs");
+
+const jobLogsRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{job_id}/logs",
+  summary: "Read a job's log",
+  description: `The last \`tail\` lines (at most ${MAX_LOG_TAIL}): live from the pod while it exists, from the database after Kubernetes deletes it. With \`follow=true\` the answer is \`text/plain\`, streaming new lines until the pod ends.`,
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ job_id: z.string().openapi({ format: "uuid" }) }),
+    query: z.object({
+      tail: z.coerce.number().int().min(1).max(MAX_LOG_TAIL).default(MAX_LOG_TAIL),
+      follow: z.stringbool().default(false),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The log lines (JSON), or the followed log stream (text/plain).",
+      content: {
+        "application/json": { schema: jobLogsSchema },
+        "text/plain": { schema: z.string() },
+      },
+    },
+    ...errorResponses("unauthorized", "not_found", "validation_failed"),
+  },
+});
+
+type LogSource = z.infer<typeof jobLogsSchema>["source"];
+
+/** `/v1/jobs/{job_id}/logs`: tenant-scoped; another tenant's job is a 404 like a missing one. */
+export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView; logger: Logger }) {
+  async function readLines(
+    job: Job,
+    tail: number,
+  ): Promise<{ source: LogSource; lines: string[] }> {
+    if (deps.kubernetes && job.namespace && job.podName) {
+      try {
+        const live = await deps.kubernetes.readPodLog(job.namespace, job.podName, tail);
+        if (live) return { source: "pod", lines: live };
+      } catch (error) {
+        // Kubernetes unreachable or the container not started yet: what the database has.
+        deps.logger.debug({ err: error, jobId: job.id }, "live pod log unavailable");
+      }
+    }
+    const kept = await getTenantJobLog(deps.db, { tenantId: job.tenantId, jobId: job.id });
+    if (kept) return { source: "database", lines: kept.content.split("\n").slice(-tail) };
+    return { source: "none", lines: [] };
+  }
+
+  return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(jobLogsRoute, async (c) => {
+    const { job_id: jobId } = c.req.valid("param");
+    const { tail, follow } = c.req.valid("query");
+    const job = isUuid(jobId)
+      ? await getTenantJob(deps.db, { tenantId: c.var.tenant.id, jobId })
+      : undefined;
+    if (!job) throw new ApiError("not_found", "No such job");
+
+    const ended = job.status === "SUCCEEDED" || job.status === "FAILED";
+    const kubernetes = deps.kubernetes;
+    if (!follow || ended || !kubernetes || !job.namespace || !job.podName) {
+      const { source, lines } = await readLines(job, tail);
+      if (follow) {
+        // Typed routes model JSON bodies only; the text/plain answers are cast.
+        return c.text(lines.map((line) => `${line}\n`).join(""), 200) as never;
+      }
+      return c.json({ job_id: job.id, source, lines }, 200);
+    }
+
+    const { namespace, podName } = job;
+    c.header("content-type", "text/plain; charset=utf-8");
+    c.header("x-content-type-options", "nosniff");
+    return stream(c, async (out) => {
+      const pipe = new PassThrough();
+      let follower: Awaited<ReturnType<KubernetesView["followPodLog"]>> | undefined;
+      out.onAbort(() => {
+        follower?.abort();
+        pipe.end();
+      });
+      try {
+        follower = await kubernetes.followPodLog(namespace, podName, tail, pipe);
+        follower.done.then(
+          () => pipe.end(),
+          () => pipe.end(),
+        );
+        for await (const chunk of pipe) await out.write(chunk as Uint8Array);
+      } catch (error) {
+        deps.logger.warn({ err: error, jobId: job.id }, "following the pod log failed");
+        const { lines } = await readLines(job, tail);
+        await out.write(lines.map((line) => `${line}\n`).join(""));
+      }
+    }) as never;
+  });
+}

@@ -1,0 +1,127 @@
+import type { V1Job, V1JobCondition, V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { deriveJobStatus } from "./derive-job-status.ts";
+
+const JOB_ID = "01a2181a-0dc9-7604-9232-138a962194dc";
+const NOW = new Date("2026-11-26T12:00:00Z");
+const T = (second: number) => new Date(Date.UTC(2026, 10, 26, 11, 0, second));
+
+function job(...conditions: Partial<V1JobCondition>[]): V1Job {
+  return {
+    metadata: { name: `sim-${JOB_ID}` },
+    status: {
+      conditions: conditions.map(
+        (c) => ({ type: "Complete", status: "True", ...c }) as V1JobCondition,
+      ),
+    },
+  };
+}
+
+function pod(phase: string, state: NonNullable<V1Pod["status"]>["containerStatuses"] = []): V1Pod {
+  return {
+    metadata: { name: `sim-${JOB_ID}-abcde`, creationTimestamp: T(0) },
+    status: { phase, startTime: T(1), containerStatuses: state },
+  };
+}
+
+const running = [
+  {
+    name: "sumo",
+    image: "i",
+    imageID: "",
+    ready: true,
+    restartCount: 0,
+    state: { running: { startedAt: T(2) } },
+  },
+];
+const terminated = (exitCode: number, reason: string) => [
+  {
+    name: "sumo",
+    image: "i",
+    imageID: "",
+    ready: false,
+    restartCount: 0,
+    state: { terminated: { exitCode, reason, startedAt: T(2), finishedAt: T(9) } },
+  },
+];
+
+describe("deriveJobStatus", () => {
+  it("is PENDING while the Job has no pod or its pod waits for a node", () => {
+    expect(deriveJobStatus(JOB_ID, job(), [], NOW).status).toBe("PENDING");
+    const waiting = deriveJobStatus(JOB_ID, job(), [pod("Pending")], NOW);
+    expect(waiting).toMatchObject({
+      status: "PENDING",
+      podName: `sim-${JOB_ID}-abcde`,
+      startedAt: null,
+    });
+  });
+
+  it("is RUNNING from the container's start", () => {
+    expect(deriveJobStatus(JOB_ID, job(), [pod("Running", running)], NOW)).toMatchObject({
+      status: "RUNNING",
+      startedAt: T(2),
+    });
+  });
+
+  it("SUCCEEDED carries the exit code and end time, from the pod before the Job says so", () => {
+    const fromPod = deriveJobStatus(
+      JOB_ID,
+      job(),
+      [pod("Succeeded", terminated(0, "Completed"))],
+      NOW,
+    );
+    expect(fromPod).toMatchObject({
+      status: "SUCCEEDED",
+      exitCode: 0,
+      startedAt: T(2),
+      finishedAt: T(9),
+    });
+    const fromJob = deriveJobStatus(
+      JOB_ID,
+      job({ type: "Complete", lastTransitionTime: T(10) }),
+      [],
+      NOW,
+    );
+    expect(fromJob).toMatchObject({ status: "SUCCEEDED", exitCode: 0, finishedAt: T(10) });
+  });
+
+  it("FAILED says why: the exit code, OOMKilled, or the deadline", () => {
+    const failedJob = job({ type: "Failed", reason: "BackoffLimitExceeded" });
+    expect(
+      deriveJobStatus(JOB_ID, failedJob, [pod("Failed", terminated(3, "Error"))], NOW),
+    ).toMatchObject({
+      status: "FAILED",
+      exitCode: 3,
+      failureReason: "Error: exit code 3",
+      finishedAt: T(9),
+    });
+    expect(
+      deriveJobStatus(JOB_ID, failedJob, [pod("Failed", terminated(137, "OOMKilled"))], NOW)
+        .failureReason,
+    ).toBe("OOMKilled: exit code 137");
+    const deadline = job({
+      type: "Failed",
+      reason: "DeadlineExceeded",
+      message: "Job was active longer than specified deadline",
+      lastTransitionTime: T(30),
+    });
+    expect(deriveJobStatus(JOB_ID, deadline, [], NOW)).toMatchObject({
+      status: "FAILED",
+      failureReason: "DeadlineExceeded: Job was active longer than specified deadline",
+      finishedAt: T(30),
+      exitCode: null,
+    });
+  });
+
+  it("reads the newest pod when there are several", () => {
+    const old = pod("Failed", terminated(1, "Error"));
+    const latest: V1Pod = {
+      ...pod("Running", running),
+      metadata: { name: "newer", creationTimestamp: T(5) },
+    };
+    expect(deriveJobStatus(JOB_ID, job(), [old, latest], NOW)).toMatchObject({
+      status: "RUNNING",
+      podName: "newer",
+    });
+  });
+});

@@ -1,0 +1,79 @@
+// Boots the scheduler: parse env, connect to PostgreSQL and Kubernetes, work the queue;
+// on SIGTERM finish the submissions in hand and exit.
+import { BatchV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
+import { createDatabaseClient } from "@sumo/db/client";
+import { startEmbeddedPostgres } from "@sumo/db/embedded";
+import { migrate } from "@sumo/db/migrate";
+import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { loadKubeConfig } from "@sumo/kubernetes";
+import { PgBoss } from "pg-boss";
+import { pino } from "pino";
+import { schedulerEnvSchema } from "./env.ts";
+import { JobScheduler } from "./job-scheduler.ts";
+import { TenantNamespaces } from "./tenant-namespace.ts";
+
+const env = schedulerEnvSchema.parse(process.env);
+const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler" } });
+
+const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
+const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
+if (env.MIGRATE_ON_START) await migrate(databaseUrl);
+const database = createDatabaseClient(databaseUrl, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "sumo-scheduler",
+});
+
+const kubeConfig = loadKubeConfig({
+  kubeconfigPath: env.KUBECONFIG,
+  inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
+});
+
+const boss = new PgBoss({
+  connectionString: databaseUrl,
+  schema: QUEUE_SCHEMA,
+  migrate: false,
+  // Maintenance (expiring, retrying, archiving) runs in the scheduler; the api only sends.
+  supervise: true,
+  schedule: false,
+  useListenNotify: true,
+  max: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 2)),
+  instanceName: "scheduler",
+  application_name: "sumo-scheduler",
+});
+boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
+boss.on("warning", (warning) => logger.warn({ warning }, "pg-boss warning"));
+await boss.start();
+
+const scheduler = new JobScheduler({
+  db: database.db,
+  boss,
+  logger,
+  concurrency: env.WORKER_CONCURRENCY,
+  batch: kubeConfig.makeApiClient(BatchV1Api),
+  namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
+  jobConfig: {
+    image: env.SIMULATION_IMAGE,
+    ttlSecondsAfterFinished: env.JOB_TTL_SECONDS_AFTER_FINISHED,
+    activeDeadlineSeconds: env.JOB_ACTIVE_DEADLINE_SECONDS,
+  },
+});
+await scheduler.start();
+logger.info(
+  { concurrency: env.WORKER_CONCURRENCY, image: env.SIMULATION_IMAGE },
+  "scheduler started",
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  await scheduler.stop();
+  await boss.stop({ graceful: true, close: true, timeout: 20_000 });
+  await database.close();
+  await embedded?.stop();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,93 @@
+import type { BatchV1Api, V1Job } from "@kubernetes/client-node";
+import type { Database } from "@sumo/db/client";
+import { failActiveJob, getTenant, getTenantJob, markJobScheduled } from "@sumo/db/queries";
+import type { JobSubmittedMessage } from "@sumo/db/queues";
+import {
+  apiErrorText,
+  isAlreadyExists,
+  isNotFound,
+  isTransientApiError,
+  JOB_ID_LABEL,
+} from "@sumo/kubernetes";
+import { buildSimulationJob, type SimulationJobConfig } from "./simulation-job.ts";
+import type { TenantNamespaces } from "./tenant-namespace.ts";
+
+export interface ScheduleJobDeps {
+  db: Database;
+  batch: BatchV1Api;
+  namespaces: TenantNamespaces;
+  jobConfig: SimulationJobConfig;
+}
+
+export type ScheduleOutcome =
+  | { kind: "created" | "already-created"; namespace: string; jobName: string }
+  | { kind: "skipped"; why: string }
+  | { kind: "failed"; reason: string };
+
+/**
+ * Turns one submission into its Kubernetes Job. Every step is idempotent, because delivery is
+ * at least once: the namespace objects are applied, the Job has a name derived from the job id
+ * (a second create finds the first Job), and the row update only records where the Job is.
+ *
+ * Transient Kubernetes errors are thrown, for the queue to retry with backoff. Errors that will
+ * never go away (the apiserver refused the objects) end the job FAILED with the reason.
+ */
+export async function scheduleJob(
+  deps: ScheduleJobDeps,
+  message: JobSubmittedMessage,
+): Promise<ScheduleOutcome> {
+  const job = await getTenantJob(deps.db, { tenantId: message.tenantId, jobId: message.jobId });
+  if (!job) return { kind: "skipped", why: "no such job" };
+  if (job.status === "SUCCEEDED" || job.status === "FAILED") {
+    return { kind: "skipped", why: `job is already ${job.status}` };
+  }
+  const tenant = await getTenant(deps.db, job.tenantId);
+  if (!tenant) return { kind: "skipped", why: "tenant no longer exists" };
+
+  const manifest = buildSimulationJob(job, deps.jobConfig);
+  const namespace = manifest.metadata?.namespace ?? "";
+  const jobName = manifest.metadata?.name ?? "";
+  let kind: "created" | "already-created" = "created";
+  try {
+    await deps.namespaces.ensure(tenant);
+    await deps.batch.createNamespacedJob({
+      namespace,
+      body: manifest,
+      fieldManager: "sumo-scheduler",
+    });
+  } catch (error) {
+    if (isAlreadyExists(error)) {
+      const existing: V1Job = await deps.batch.readNamespacedJob({ name: jobName, namespace });
+      if (existing.metadata?.labels?.[JOB_ID_LABEL] !== job.id) {
+        return permanentFailure(
+          deps,
+          job.id,
+          `a Kubernetes Job named ${jobName} belongs to something else`,
+        );
+      }
+      kind = "already-created";
+    } else if (isTransientApiError(error) || isNotFound(error)) {
+      // Not found: the namespace was deleted behind our back. Apply it again on the retry.
+      deps.namespaces.forget(tenant.id);
+      throw error;
+    } else {
+      return permanentFailure(deps, job.id, `Kubernetes refused the job: ${apiErrorText(error)}`);
+    }
+  }
+  await markJobScheduled(deps.db, {
+    jobId: job.id,
+    namespace,
+    kubernetesJobName: jobName,
+    at: new Date(),
+  });
+  return { kind, namespace, jobName };
+}
+
+async function permanentFailure(
+  deps: ScheduleJobDeps,
+  jobId: string,
+  reason: string,
+): Promise<ScheduleOutcome> {
+  await failActiveJob(deps.db, { jobId, reason, at: new Date() });
+  return { kind: "failed", reason };
+}
