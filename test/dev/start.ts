@@ -1,11 +1,9 @@
 // `npm start` (or `pnpm dev`): the whole platform on the embedded defaults, for trying it out.
-// Starts PostgreSQL (DATABASE_URL, or the embedded one in .data/), applies migrations, creates a
-// demo tenant, starts the services, and prints how to call them. Ctrl-C stops everything.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// PostgreSQL (DATABASE_URL, or the embedded one in .data/), the local Kubernetes cluster
+// (KUBECONFIG, or test/cluster/), migrations, a demo tenant, all services; then it prints how
+// to call them. Ctrl-C stops everything it started.
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
@@ -16,15 +14,16 @@ import {
   findTenantByName,
   issueApiKey,
 } from "@sumo/db/queries";
-import { pollUntil } from "../poll-until.ts";
+import { ensureLocalCluster, type LocalCluster } from "../local-cluster.ts";
+import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CREDENTIALS_FILE = path.join(DATA_DIR, "dev-credentials.json");
 const LOG_DIR = path.join(DATA_DIR, "logs");
 const API_PORT = Number(process.env.API_PORT ?? 8080);
 const DEMO_TENANT = "demo";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const relative = (file: string) => path.relative(REPO_ROOT, file);
 
 say("sumo-k8 dev: starting PostgreSQL");
 const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
@@ -32,27 +31,27 @@ const databaseUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
 await migrate(databaseUrl);
 const demoApiKey = await ensureDemoTenantKey(databaseUrl);
 
-await mkdir(LOG_DIR, { recursive: true });
-const services: { name: string; child: ChildProcess }[] = [];
-let stopping = false;
+let cluster: LocalCluster | undefined;
+if (!process.env.KUBECONFIG) {
+  say("sumo-k8 dev: starting the local Kubernetes cluster (the first run builds it)");
+  cluster = await ensureLocalCluster();
+}
+const kubeconfig = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 
-const api = startService("api", {
-  PORT: String(API_PORT),
-  HOST: "127.0.0.1",
-  MIGRATE_ON_START: "false",
-});
-const apiUrl = `http://127.0.0.1:${API_PORT}`;
-await pollUntil(
-  `the api to answer on ${apiUrl}/readyz`,
-  async () => {
-    if (api.exitCode !== null) throw new Error(`api exited; see ${LOG_DIR}/api.log`);
-    const response = await fetch(`${apiUrl}/readyz`).catch((error: Error) => error);
-    return response instanceof Response && response.ok
-      ? { done: true, value: undefined }
-      : { done: false, seen: response instanceof Response ? response.status : response.message };
+let stopping = false;
+const platform = new PlatformProcesses({
+  databaseUrl,
+  kubeconfig,
+  logDir: LOG_DIR,
+  apiPort: API_PORT,
+  onUnexpectedExit(name, code) {
+    say(`${name} exited (${code}); see ${relative(LOG_DIR)}/${name}.log. Stopping.`);
+    void stop(1);
   },
-  { timeoutMs: 60_000 },
-);
+});
+say("sumo-k8 dev: starting the services");
+await platform.start();
+const apiUrl = platform.apiUrl;
 
 const curlExample = [
   `curl -s -X POST ${apiUrl}/v1/jobs \\`,
@@ -66,6 +65,7 @@ const credentials = {
   demo_tenant: DEMO_TENANT,
   demo_api_key: demoApiKey,
   database_url: databaseUrl,
+  kubeconfig,
   logs: LOG_DIR,
   curl_example: curlExample,
 };
@@ -76,50 +76,28 @@ sumo-k8 is running.
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
   demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}
   database       ${databaseUrl}
-  service logs   ${path.relative(REPO, LOG_DIR)}/
-  (all of the above is also in ${path.relative(REPO, CREDENTIALS_FILE)})
+  kubernetes     KUBECONFIG=${kubeconfig}
+  service logs   ${relative(LOG_DIR)}/
+  (all of the above is also in ${relative(CREDENTIALS_FILE)})
 
 Submit a job:
 ${curlExample}
 
-Then list the demo tenant's jobs:
+Follow it:
   curl -s ${apiUrl}/v1/jobs -H "Authorization: Bearer ${demoApiKey}"
+  curl -s ${apiUrl}/v1/dashboard -H "Authorization: Bearer ${demoApiKey}"
+  curl -s "${apiUrl}/v1/jobs/<job_id>/logs?follow=true" -H "Authorization: Bearer ${demoApiKey}"
 
 Ctrl-C stops everything.`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop(0));
 
-function startService(name: string, env: Record<string, string>): ChildProcess {
-  const log = createWriteStream(path.join(LOG_DIR, `${name}.log`), { flags: "a" });
-  const child = spawn(process.execPath, [path.join(REPO, "services", name, "src/index.ts")], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  child.on("exit", (code, signal) => {
-    if (stopping) return;
-    say(`${name} exited (${signal ?? code}); see ${LOG_DIR}/${name}.log. Stopping.`);
-    void stop(1);
-  });
-  services.push({ name, child });
-  return child;
-}
-
 async function stop(exitCode: number) {
   if (stopping) return;
   stopping = true;
   say("stopping...");
-  await Promise.all(
-    services.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.on("exit", () => resolve());
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
+  await platform.stopAll();
+  await cluster?.stop();
   await postgres?.stop();
   process.exit(exitCode);
 }

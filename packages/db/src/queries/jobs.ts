@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import {
   ACTIVE_JOB_STATUSES,
@@ -220,4 +220,22 @@ export async function sumTenantRunningResources(
     .from(jobs)
     .where(and(eq(jobs.tenantId, tenantId), eq(jobs.status, "RUNNING")));
   return { cpu: Number(row?.cpu ?? 0), memoryGi: Number(row?.memoryGi ?? 0) };
+}
+
+/** The tenant's jobs that have a Kubernetes Job but no running pod yet (waiting for quota or a node). */
+export async function listTenantWaitingJobs(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; limit: number },
+): Promise<Pick<Job, "id" | "cpuRequest" | "memoryGi">[]> {
+  return db
+    .select({ id: jobs.id, cpuRequest: jobs.cpuRequest, memoryGi: jobs.memoryGi })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.tenantId, params.tenantId),
+        eq(jobs.status, "PENDING"),
+        isNotNull(jobs.scheduledAt),
+      ),
+    )
+    .limit(params.limit);
 }

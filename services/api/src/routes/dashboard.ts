@@ -3,6 +3,7 @@ import type { Database } from "@sumo/db/client";
 import {
   countTenantJobsByStatus,
   listTenantJobs,
+  listTenantWaitingJobs,
   sumTenantRunningResources,
 } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
@@ -37,7 +38,7 @@ const dashboardSchema = z
       .object({
         status: z.enum(["not_created", "ok", "full", "unavailable"]).openapi({
           description:
-            "`not_created`: no job has run yet; `full`: CPU, memory or pods at the quota, new pods wait; `unavailable`: Kubernetes did not answer.",
+            "`not_created`: no job has run yet; `full`: jobs wait because what they request does not fit in what the quota has left; `unavailable`: Kubernetes did not answer.",
         }),
         namespace: z.string(),
         hard: resourcesSchema.nullable(),
@@ -80,12 +81,16 @@ export function dashboardRoutes(deps: {
   return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(dashboardRoute, async (c) => {
     const tenant = c.var.tenant;
     const namespace = tenantNamespaceName(tenant.id);
-    const [counts, running, recent, quota] = await Promise.all([
+    const [counts, running, recent, waiting, quota] = await Promise.all([
       countTenantJobsByStatus(deps.db, tenant.id),
       sumTenantRunningResources(deps.db, tenant.id),
       listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
+      listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
       readQuota(deps, namespace),
     ]);
+    const quotaObject = typeof quota === "string" ? undefined : quota;
+    const quotaStatus: QuotaStatus =
+      typeof quota === "string" ? quota : blocksAny(quota, waiting) ? "full" : "ok";
     const toResources = (r: TenantQuota["hard"]) => ({
       cpu: r.cpu,
       memory_gi: r.memoryGi,
@@ -105,12 +110,12 @@ export function dashboardRoutes(deps: {
           active_jobs: counts.PENDING + counts.RUNNING,
         },
         quota: {
-          status: quota.status,
+          status: quotaStatus,
           namespace,
-          hard: quota.quota ? toResources(quota.quota.hard) : null,
-          used: quota.quota ? toResources(quota.quota.used) : null,
+          hard: quotaObject ? toResources(quotaObject.hard) : null,
+          used: quotaObject ? toResources(quotaObject.used) : null,
         },
-        running_pods: quota.quota ? quota.quota.used.pods : null,
+        running_pods: quotaObject ? quotaObject.used.pods : null,
         jobs_by_status: counts,
         recent_jobs: recent.jobs.map(toJobView),
       },
@@ -119,19 +124,32 @@ export function dashboardRoutes(deps: {
   });
 }
 
+type QuotaStatus = "not_created" | "ok" | "full" | "unavailable";
+
+/** Whether what is left of the quota cannot hold one of the waiting jobs. */
+function blocksAny(
+  quota: TenantQuota,
+  waiting: { cpuRequest: number; memoryGi: number }[],
+): boolean {
+  const left = {
+    cpu: quota.hard.cpu - quota.used.cpu,
+    memoryGi: quota.hard.memoryGi - quota.used.memoryGi,
+    pods: quota.hard.pods - quota.used.pods,
+  };
+  return waiting.some(
+    (job) => left.pods < 1 || job.cpuRequest > left.cpu || job.memoryGi > left.memoryGi,
+  );
+}
+
 async function readQuota(
   deps: { kubernetes?: KubernetesView; logger: Logger },
   namespace: string,
-): Promise<{ status: "not_created" | "ok" | "full" | "unavailable"; quota?: TenantQuota }> {
-  if (!deps.kubernetes) return { status: "unavailable" };
+): Promise<TenantQuota | "not_created" | "unavailable"> {
+  if (!deps.kubernetes) return "unavailable";
   try {
-    const quota = await deps.kubernetes.readQuota(namespace);
-    if (!quota) return { status: "not_created" };
-    const { hard, used } = quota;
-    const full = used.cpu >= hard.cpu || used.memoryGi >= hard.memoryGi || used.pods >= hard.pods;
-    return { status: full ? "full" : "ok", quota };
+    return (await deps.kubernetes.readQuota(namespace)) ?? "not_created";
   } catch (error) {
     deps.logger.warn({ err: error, namespace }, "reading the tenant's quota failed");
-    return { status: "unavailable" };
+    return "unavailable";
   }
 }

@@ -1,0 +1,141 @@
+// What every end-to-end test file needs: its own database, the real services as processes
+// against it and the local cluster, tenants, an HTTP client for the api, and Kubernetes.
+import path from "node:path";
+import { BatchV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { DATA_DIR } from "@sumo/db/embedded";
+import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
+import { inject } from "vitest";
+import { PlatformProcesses, type ServiceName } from "../platform.ts";
+import { pollUntil } from "../poll-until.ts";
+
+export interface E2eContext {
+  platform: PlatformProcesses;
+  database: DatabaseClient;
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  batch: BatchV1Api;
+  createTenant(tenant?: Partial<NewTenant>): Promise<TenantClient>;
+  close(): Promise<void>;
+}
+
+export interface ApiJob {
+  job_id: string;
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  exit_code: number | null;
+  failure_reason: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  scheduled_at: string | null;
+  kubernetes: { namespace: string | null; job_name: string | null; pod_name: string | null };
+}
+
+export interface TenantClient {
+  tenantId: string;
+  apiKey: string;
+  /** Calls the api as this tenant; JSON in, parsed JSON (or text) out. */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  submit(job: { cpu_request?: number; memory_gi?: number; scenario?: object }): Promise<ApiJob>;
+  job(jobId: string): Promise<ApiJob>;
+  /** Polls the job until `done` holds; fails with the last job seen. */
+  waitForJob(
+    jobId: string,
+    what: string,
+    done: (job: ApiJob) => boolean,
+    timeoutMs?: number,
+  ): Promise<ApiJob>;
+}
+
+let tenantCounter = 0;
+
+export async function startE2eContext(
+  options: { env?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+): Promise<E2eContext> {
+  const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+  const kubeconfigPath = process.env.KUBECONFIG || LOCAL_CLUSTER_KUBECONFIG;
+  const platform = new PlatformProcesses({
+    databaseUrl: testDatabase.url,
+    kubeconfig: kubeconfigPath,
+    logDir: path.join(DATA_DIR, "e2e-logs", path.basename(new URL(testDatabase.url).pathname)),
+    ...(options.env && { env: options.env }),
+  });
+  await platform.start();
+  const database = createDatabaseClient(testDatabase.url, { maxConnections: 2 });
+  const kubeConfig = loadKubeConfig({ kubeconfigPath });
+
+  return {
+    platform,
+    database,
+    kubeConfig,
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    batch: kubeConfig.makeApiClient(BatchV1Api),
+    async createTenant(tenant = {}) {
+      tenantCounter += 1;
+      const created = await createTenantWithApiKey(database.db, {
+        name: `e2e-${process.pid}-${tenantCounter}`,
+        ...tenant,
+      });
+      return tenantClient(platform, created.tenant.id, created.apiKey);
+    },
+    async close() {
+      await platform.stopAll();
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
+
+function tenantClient(platform: PlatformProcesses, tenantId: string, apiKey: string): TenantClient {
+  const client: TenantClient = {
+    tenantId,
+    apiKey,
+    async call(method, path, body) {
+      const response = await fetch(`${platform.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body !== undefined && { "content-type": "application/json" }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      const isJson = response.headers.get("content-type")?.includes("json");
+      return { status: response.status, body: isJson ? JSON.parse(text) : text };
+    },
+    async submit(job) {
+      const response = await client.call("POST", "/v1/jobs", {
+        scenario_id: "e2e",
+        cpu_request: 0.5,
+        memory_gi: 0.5,
+        ...job,
+      });
+      if (response.status !== 202) {
+        throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
+      }
+      return response.body as ApiJob;
+    },
+    async job(jobId) {
+      const response = await client.call("GET", `/v1/jobs/${jobId}`);
+      if (response.status !== 200) throw new Error(`GET job answered ${response.status}`);
+      return response.body as ApiJob;
+    },
+    waitForJob(jobId, what, done, timeoutMs = 90_000) {
+      return pollUntil(
+        `job ${jobId} ${what}`,
+        async () => {
+          const job = await client.job(jobId);
+          return done(job) ? { done: true, value: job } : { done: false, seen: job };
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
+    },
+  };
+  return client;
+}
+
+/** Scenario keys the local cluster's fake SUMO (kwok) obeys: how long it runs, how it exits. */
+export function fakeSumo(runSeconds: number, exitCode = 0): Record<string, number> {
+  return { fake_sumo_run_seconds: runSeconds, fake_sumo_exit_code: exitCode };
+}

@@ -1,0 +1,153 @@
+// The platform's services as real processes (node services/<name>/src/index.ts), for the dev
+// launcher and the end-to-end tests: start, kill (any signal), restart, stop.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { pollUntil } from "./poll-until.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export const SERVICES = ["api", "scheduler", "reconciler"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The log line (pino `msg`) each service writes once it is ready for work. */
+const READY_MESSAGE: Record<ServiceName, string> = {
+  api: "api listening",
+  scheduler: "scheduler started",
+  reconciler: "reconciler started; waiting for the leader lock",
+};
+
+export interface PlatformOptions {
+  databaseUrl: string;
+  /** Kubeconfig for the services; unset: they use the local cluster's. */
+  kubeconfig?: string | undefined;
+  /** Where each service's JSON log goes, as <service>.log (appended). */
+  logDir: string;
+  /** The api's port; unset: a free one. */
+  apiPort?: number;
+  /** Extra environment per service. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Called when a service exits without being asked to. */
+  onUnexpectedExit?: (name: ServiceName, code: number | null) => void;
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<void>;
+  stopping: boolean;
+}
+
+export class PlatformProcesses {
+  readonly #options: PlatformOptions;
+  readonly #running = new Map<ServiceName, Running>();
+  readonly #logs = new Map<ServiceName, WriteStream>();
+  #apiPort: number | undefined;
+
+  constructor(options: PlatformOptions) {
+    this.#options = options;
+    this.#apiPort = options.apiPort;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.#apiPort}`;
+  }
+
+  /** Starts the services (all by default) and waits until each says it is ready. */
+  async start(...names: ServiceName[]): Promise<void> {
+    await mkdir(this.#options.logDir, { recursive: true });
+    this.#apiPort ??= await freePort();
+    for (const name of names.length > 0 ? names : SERVICES) await this.#startOne(name);
+  }
+
+  /** Sends a signal (SIGKILL by default: a crash) and waits for the process to be gone. */
+  async kill(name: ServiceName, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const running = this.#running.get(name);
+    if (!running) return;
+    running.stopping = true;
+    running.child.kill(signal);
+    await running.exited;
+    this.#running.delete(name);
+  }
+
+  /** Stops every service gracefully (SIGTERM). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#running.keys()].map((name) => this.kill(name, "SIGTERM")));
+    for (const log of this.#logs.values()) log.end();
+  }
+
+  isRunning(name: ServiceName): boolean {
+    return this.#running.has(name);
+  }
+
+  async #startOne(name: ServiceName): Promise<void> {
+    if (this.#running.has(name)) return;
+    const logPath = path.join(this.#options.logDir, `${name}.log`);
+    let log = this.#logs.get(name);
+    if (!log) {
+      log = createWriteStream(logPath, { flags: "a" });
+      this.#logs.set(name, log);
+    }
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      DATABASE_URL: this.#options.databaseUrl,
+      KUBECONFIG: this.#options.kubeconfig,
+      MIGRATE_ON_START: "false",
+      ...(name === "api" ? { HOST: "127.0.0.1", PORT: String(this.#apiPort) } : {}),
+      ...this.#options.env?.[name],
+    };
+    if (!env.KUBECONFIG) delete env.KUBECONFIG;
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, "services", name, "src/index.ts")],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const running: Running = {
+      child,
+      stopping: false,
+      exited: new Promise<void>((resolve) => child.once("exit", () => resolve())),
+    };
+    this.#running.set(name, running);
+    child.once("exit", (code) => {
+      if (running.stopping) return;
+      this.#running.delete(name);
+      this.#options.onUnexpectedExit?.(name, code);
+    });
+
+    let ready = false;
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      log.write(`${line}\n`);
+      if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) ready = true;
+    });
+    child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
+
+    await pollUntil(
+      `${name} to be ready`,
+      async () => {
+        if (child.exitCode !== null) {
+          throw new Error(`${name} exited with ${child.exitCode}; see ${logPath}`);
+        }
+        return ready ? { done: true, value: undefined } : { done: false, seen: "not ready" };
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
