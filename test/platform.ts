@@ -14,7 +14,7 @@ export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const SERVICES = ["api", "scheduler", "reconciler"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-/** The log line (pino `msg`) each service writes once it is ready for work. */
+/** The log line (pino `msg`, at level info) each service writes once it is ready for work. */
 const READY_MESSAGE: Record<ServiceName, string> = {
   api: "api listening",
   scheduler: "scheduler started",

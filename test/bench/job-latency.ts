@@ -46,11 +46,7 @@ const platform = new PlatformProcesses({
   databaseUrl: database.url,
   kubeconfig: kubeconfigPath,
   logDir: path.join(DATA_DIR, "bench-logs"),
-  env: {
-    api: { LOG_LEVEL: "warn" },
-    scheduler: { LOG_LEVEL: "warn", JOB_TTL_SECONDS_AFTER_FINISHED: "30" },
-    reconciler: { LOG_LEVEL: "warn" },
-  },
+  env: { scheduler: { JOB_TTL_SECONDS_AFTER_FINISHED: "30" } },
 });
 await platform.start();
 

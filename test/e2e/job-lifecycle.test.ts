@@ -92,6 +92,40 @@ describe("a job's life", () => {
   });
 });
 
+describe("following a log", () => {
+  it("streams lines until the pod ends", async () => {
+    const submitted = await tenant.submit({ scenario: fakeSumo(4) });
+    await tenant.waitForJob(submitted.job_id, "to run", (j) => j.status === "RUNNING");
+    const response = await fetch(
+      `${ctx.platform.apiUrl}/v1/jobs/${submitted.job_id}/logs?follow=true&tail=10`,
+      { headers: { authorization: `Bearer ${tenant.apiKey}` } },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    const text = await response.text(); // resolves when the api ends the stream
+    expect(text.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(10);
+    expect((await tenant.job(submitted.job_id)).status).toBe("SUCCEEDED");
+  });
+
+  it("survives clients that hang up mid-stream", async () => {
+    const submitted = await tenant.submit({ scenario: fakeSumo(6) });
+    await tenant.waitForJob(submitted.job_id, "to run", (j) => j.status === "RUNNING");
+    for (let i = 0; i < 3; i++) {
+      const hangUp = new AbortController();
+      const response = await fetch(
+        `${ctx.platform.apiUrl}/v1/jobs/${submitted.job_id}/logs?follow=true&tail=5`,
+        { headers: { authorization: `Bearer ${tenant.apiKey}` }, signal: hangUp.signal },
+      );
+      const reader = response.body?.getReader();
+      await reader?.read();
+      hangUp.abort();
+    }
+    const health = await fetch(`${ctx.platform.apiUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(ctx.platform.isRunning("api")).toBe(true);
+  });
+});
+
 describe("isolation", () => {
   it("keeps tenants' jobs, logs and namespaces apart", async () => {
     const other = await ctx.createTenant();

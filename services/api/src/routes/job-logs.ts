@@ -11,6 +11,8 @@ import type { TenantVariables } from "../tenant-auth.ts";
 import { isUuid } from "../uuid.ts";
 
 export const MAX_LOG_TAIL = 500;
+const FOLLOW_STATUS_CHECK_MS = 1000;
+const FOLLOW_END_GRACE_MS = 1000;
 
 const jobLogsSchema = z
   .object({
@@ -94,22 +96,38 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
     c.header("x-content-type-options", "nosniff");
     return stream(c, async (out) => {
       const pipe = new PassThrough();
-      let follower: Awaited<ReturnType<KubernetesView["followPodLog"]>> | undefined;
-      out.onAbort(() => {
+      let follower: { abort(): void } | undefined;
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
         follower?.abort();
         pipe.end();
-      });
+      };
+      out.onAbort(stop);
+      // Not every log stream closes when its container ends (and a pod can vanish under it):
+      // the job's end as recorded in the database closes it too, after a last grace second.
+      const watchForEnd = setInterval(async () => {
+        const current = await getTenantJob(deps.db, {
+          tenantId: job.tenantId,
+          jobId: job.id,
+        }).catch(() => undefined);
+        if (current?.status === "SUCCEEDED" || current?.status === "FAILED") {
+          clearInterval(watchForEnd);
+          setTimeout(stop, FOLLOW_END_GRACE_MS);
+        }
+      }, FOLLOW_STATUS_CHECK_MS);
       try {
         follower = await kubernetes.followPodLog(namespace, podName, tail, pipe);
-        follower.done.then(
-          () => pipe.end(),
-          () => pipe.end(),
-        );
+        if (stopped) follower.abort();
         for await (const chunk of pipe) await out.write(chunk as Uint8Array);
       } catch (error) {
-        deps.logger.warn({ err: error, jobId: job.id }, "following the pod log failed");
-        const { lines } = await readLines(job, tail);
-        await out.write(lines.map((line) => `${line}\n`).join(""));
+        if (!stopped) {
+          deps.logger.warn({ err: error, jobId: job.id }, "following the pod log failed");
+          const { lines } = await readLines(job, tail);
+          await out.write(lines.map((line) => `${line}\n`).join(""));
+        }
+      } finally {
+        clearInterval(watchForEnd);
       }
     }) as never;
   });
