@@ -31,6 +31,8 @@ export interface PlatformOptions {
   apiPort?: number;
   /** Extra environment per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Processes per service (default 1); the api runs one, as it owns the port. */
+  replicas?: Partial<Record<Exclude<ServiceName, "api">, number>>;
   /** Called when a service exits without being asked to. */
   onUnexpectedExit?: (name: ServiceName, code: number | null) => void;
 }
@@ -43,7 +45,8 @@ interface Running {
 
 export class PlatformProcesses {
   readonly #options: PlatformOptions;
-  readonly #running = new Map<ServiceName, Running>();
+  /** Running processes by service, one per replica. */
+  readonly #running = new Map<ServiceName, Running[]>();
   readonly #logs = new Map<ServiceName, WriteStream>();
   #apiPort: number | undefined;
 
@@ -63,14 +66,17 @@ export class PlatformProcesses {
     for (const name of names.length > 0 ? names : SERVICES) await this.#startOne(name);
   }
 
-  /** Sends a signal (SIGKILL by default: a crash) and waits for the process to be gone. */
+  /** Signals every replica of a service (SIGKILL by default: a crash) and waits until gone. */
   async kill(name: ServiceName, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const running = this.#running.get(name);
-    if (!running) return;
-    running.stopping = true;
-    running.child.kill(signal);
-    await running.exited;
+    const replicas = this.#running.get(name) ?? [];
     this.#running.delete(name);
+    await Promise.all(
+      replicas.map(async (running) => {
+        running.stopping = true;
+        running.child.kill(signal);
+        await running.exited;
+      }),
+    );
   }
 
   /** Stops every service gracefully (SIGTERM). */
@@ -80,11 +86,18 @@ export class PlatformProcesses {
   }
 
   isRunning(name: ServiceName): boolean {
-    return this.#running.has(name);
+    return (this.#running.get(name)?.length ?? 0) > 0;
   }
 
   async #startOne(name: ServiceName): Promise<void> {
     if (this.#running.has(name)) return;
+    const count = name === "api" ? 1 : (this.#options.replicas?.[name] ?? 1);
+    const replicas: Running[] = [];
+    this.#running.set(name, replicas);
+    await Promise.all(Array.from({ length: count }, () => this.#startReplica(name, replicas)));
+  }
+
+  async #startReplica(name: ServiceName, replicas: Running[]): Promise<void> {
     const logPath = path.join(this.#options.logDir, `${name}.log`);
     let log = this.#logs.get(name);
     if (!log) {
@@ -113,10 +126,10 @@ export class PlatformProcesses {
       stopping: false,
       exited: new Promise<void>((resolve) => child.once("exit", () => resolve())),
     };
-    this.#running.set(name, running);
+    replicas.push(running);
     child.once("exit", (code) => {
       if (running.stopping) return;
-      this.#running.delete(name);
+      replicas.splice(replicas.indexOf(running), 1);
       this.#options.onUnexpectedExit?.(name, code);
     });
 

@@ -1,5 +1,6 @@
-// Kill -9 the scheduler and the reconciler mid-flight and start them again: every job still
-// reaches its correct end, with exactly one Kubernetes Job (and one pod) per submission.
+// Two replicas each of the scheduler and the reconciler; kill -9 them mid-flight and start them
+// again: every job still reaches its correct end, with exactly one Kubernetes Job (and one
+// pod) per submission.
 import { JOB_ID_LABEL, MANAGED_SELECTOR } from "@sumo/kubernetes";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
@@ -16,7 +17,10 @@ let tenant: TenantClient;
 
 beforeAll(async () => {
   // TTL long enough that every Job is still there to be counted at the end.
-  ctx = await startE2eContext({ env: { scheduler: { JOB_TTL_SECONDS_AFTER_FINISHED: "600" } } });
+  ctx = await startE2eContext({
+    env: { scheduler: { JOB_TTL_SECONDS_AFTER_FINISHED: "600" } },
+    replicas: { scheduler: 2, reconciler: 2 },
+  });
   tenant = await ctx.createTenant({ maxConcurrentJobs: 20, cpuLimit: 20, memoryLimitGi: 20 });
 });
 afterAll(async () => {

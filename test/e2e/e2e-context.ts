@@ -8,7 +8,7 @@ import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import { inject } from "vitest";
-import { PlatformProcesses, type ServiceName } from "../platform.ts";
+import { type PlatformOptions, PlatformProcesses } from "../platform.ts";
 import { pollUntil } from "../poll-until.ts";
 
 export interface E2eContext {
@@ -51,7 +51,7 @@ export interface TenantClient {
 let tenantCounter = 0;
 
 export async function startE2eContext(
-  options: { env?: Partial<Record<ServiceName, Record<string, string>>> } = {},
+  options: Pick<PlatformOptions, "env" | "replicas"> = {},
 ): Promise<E2eContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const kubeconfigPath = process.env.KUBECONFIG || LOCAL_CLUSTER_KUBECONFIG;
@@ -59,7 +59,7 @@ export async function startE2eContext(
     databaseUrl: testDatabase.url,
     kubeconfig: kubeconfigPath,
     logDir: path.join(DATA_DIR, "e2e-logs", path.basename(new URL(testDatabase.url).pathname)),
-    ...(options.env && { env: options.env }),
+    ...options,
   });
   await platform.start();
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 2 });
