@@ -1,6 +1,7 @@
 // The platform's services as real processes (node services/<name>/src/index.ts), for the dev
 // launcher and the end-to-end tests: start, kill (any signal), restart, stop.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -11,12 +12,13 @@ import { pollUntil } from "./poll-until.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export const SERVICES = ["api", "scheduler", "reconciler"] as const;
+export const SERVICES = ["api", "admin", "scheduler", "reconciler"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The log line (pino `msg`, at level info) each service writes once it is ready for work. */
 const READY_MESSAGE: Record<ServiceName, string> = {
   api: "api listening",
+  admin: "admin listening",
   scheduler: "scheduler started",
   reconciler: "reconciler started; waiting for the leader lock",
 };
@@ -27,12 +29,15 @@ export interface PlatformOptions {
   kubeconfig?: string | undefined;
   /** Where each service's JSON log goes, as <service>.log (appended). */
   logDir: string;
-  /** The api's port; unset: a free one. */
+  /** The api's and the admin's ports; unset: free ones. */
   apiPort?: number;
+  adminPort?: number;
+  /** The admin token; unset: a random one (see `adminToken`). */
+  adminToken?: string;
   /** Extra environment per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
-  /** Processes per service (default 1); the api runs one, as it owns the port. */
-  replicas?: Partial<Record<Exclude<ServiceName, "api">, number>>;
+  /** Processes per service (default 1); the api and admin run one, as they own a port. */
+  replicas?: Partial<Record<Exclude<ServiceName, "api" | "admin">, number>>;
   /** Called when a service exits without being asked to. */
   onUnexpectedExit?: (name: ServiceName, code: number | null) => void;
 }
@@ -49,20 +54,29 @@ export class PlatformProcesses {
   readonly #running = new Map<ServiceName, Running[]>();
   readonly #logs = new Map<ServiceName, WriteStream>();
   #apiPort: number | undefined;
+  #adminPort: number | undefined;
+  readonly adminToken: string;
 
   constructor(options: PlatformOptions) {
     this.#options = options;
     this.#apiPort = options.apiPort;
+    this.#adminPort = options.adminPort;
+    this.adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
   }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.#apiPort}`;
   }
 
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.#adminPort}`;
+  }
+
   /** Starts the services (all by default) and waits until each says it is ready. */
   async start(...names: ServiceName[]): Promise<void> {
     await mkdir(this.#options.logDir, { recursive: true });
     this.#apiPort ??= await freePort();
+    this.#adminPort ??= await freePort();
     for (const name of names.length > 0 ? names : SERVICES) await this.#startOne(name);
   }
 
@@ -91,7 +105,7 @@ export class PlatformProcesses {
 
   async #startOne(name: ServiceName): Promise<void> {
     if (this.#running.has(name)) return;
-    const count = name === "api" ? 1 : (this.#options.replicas?.[name] ?? 1);
+    const count = name === "api" || name === "admin" ? 1 : (this.#options.replicas?.[name] ?? 1);
     const replicas: Running[] = [];
     this.#running.set(name, replicas);
     await Promise.all(Array.from({ length: count }, () => this.#startReplica(name, replicas)));
@@ -109,7 +123,12 @@ export class PlatformProcesses {
       DATABASE_URL: this.#options.databaseUrl,
       KUBECONFIG: this.#options.kubeconfig,
       MIGRATE_ON_START: "false",
+      // Several services (and replicas) share one machine: each gets a free metrics port.
+      METRICS_PORT: "0",
       ...(name === "api" ? { HOST: "127.0.0.1", PORT: String(this.#apiPort) } : {}),
+      ...(name === "admin"
+        ? { HOST: "127.0.0.1", PORT: String(this.#adminPort), ADMIN_TOKEN: this.adminToken }
+        : {}),
       ...this.#options.env?.[name],
     };
     if (!env.KUBECONFIG) delete env.KUBECONFIG;

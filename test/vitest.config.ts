@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["cluster/**/*.test.ts", "e2e/**/*.test.ts"],
+    include: ["cluster/**/*.test.ts", "helm/**/*.test.ts", "e2e/**/*.test.ts"],
     globalSetup: ["../packages/db/src/vitest-global-setup.ts", "./cluster-global-setup.ts"],
     // One cluster and two cores: files take turns.
     fileParallelism: false,

@@ -2,6 +2,7 @@
 // PostgreSQL (DATABASE_URL, or the embedded one in .data/), the local Kubernetes cluster
 // (KUBECONFIG, or test/cluster/), migrations, a demo tenant, all services; then it prints how
 // to call them. Ctrl-C stops everything it started.
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hashApiKey } from "@sumo/db/api-keys";
@@ -20,6 +21,7 @@ import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 const CREDENTIALS_FILE = path.join(DATA_DIR, "dev-credentials.json");
 const LOG_DIR = path.join(DATA_DIR, "logs");
 const API_PORT = Number(process.env.API_PORT ?? 8080);
+const ADMIN_PORT = Number(process.env.ADMIN_PORT ?? 8081);
 const DEMO_TENANT = "demo";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -30,6 +32,7 @@ const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostg
 const databaseUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
 await migrate(databaseUrl);
 const demoApiKey = await ensureDemoTenantKey(databaseUrl);
+const adminToken = (await savedCredential("admin_token")) ?? randomBytes(24).toString("base64url");
 
 let cluster: LocalCluster | undefined;
 if (!process.env.KUBECONFIG) {
@@ -44,6 +47,8 @@ const platform = new PlatformProcesses({
   kubeconfig,
   logDir: LOG_DIR,
   apiPort: API_PORT,
+  adminPort: ADMIN_PORT,
+  adminToken,
   onUnexpectedExit(name, code) {
     say(`${name} exited (${code}); see ${relative(LOG_DIR)}/${name}.log. Stopping.`);
     void stop(1);
@@ -52,6 +57,7 @@ const platform = new PlatformProcesses({
 say("sumo-k8 dev: starting the services");
 await platform.start();
 const apiUrl = platform.apiUrl;
+const adminUrl = platform.adminUrl;
 
 const curlExample = [
   `curl -s -X POST ${apiUrl}/v1/jobs \\`,
@@ -64,6 +70,9 @@ const credentials = {
   api_docs: `${apiUrl}/docs`,
   demo_tenant: DEMO_TENANT,
   demo_api_key: demoApiKey,
+  admin_url: adminUrl,
+  admin_docs: `${adminUrl}/docs`,
+  admin_token: adminToken,
   database_url: databaseUrl,
   kubeconfig,
   logs: LOG_DIR,
@@ -75,6 +84,8 @@ say(`
 sumo-k8 is running.
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
   demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}
+  admin API      ${adminUrl}        (docs: ${adminUrl}/docs)
+  admin token    ${adminToken}
   database       ${databaseUrl}
   kubernetes     KUBECONFIG=${kubeconfig}
   service logs   ${relative(LOG_DIR)}/
@@ -87,6 +98,12 @@ Follow it:
   curl -s ${apiUrl}/v1/jobs -H "Authorization: Bearer ${demoApiKey}"
   curl -s ${apiUrl}/v1/dashboard -H "Authorization: Bearer ${demoApiKey}"
   curl -s "${apiUrl}/v1/jobs/<job_id>/logs?follow=true" -H "Authorization: Bearer ${demoApiKey}"
+
+As an admin:
+  curl -s ${adminUrl}/admin/nodes -H "Authorization: Bearer ${adminToken}"
+  curl -s ${adminUrl}/admin/metrics -H "Authorization: Bearer ${adminToken}"
+  curl -s -X POST ${adminUrl}/admin/tenants -H "Authorization: Bearer ${adminToken}" \\
+    -H "Content-Type: application/json" -d '{"name": "another-tenant", "cpu_limit": 8}'
 
 Ctrl-C stops everything.`);
 
@@ -102,13 +119,18 @@ async function stop(exitCode: number) {
   process.exit(exitCode);
 }
 
+/** A value from the credentials file of the last run, if there is one. */
+async function savedCredential(name: string): Promise<string | undefined> {
+  return readFile(CREDENTIALS_FILE, "utf8")
+    .then((text) => JSON.parse(text)[name] as string | undefined)
+    .catch(() => undefined);
+}
+
 /** The demo tenant's key from the last run if it is still live, else a new one. */
 async function ensureDemoTenantKey(url: string): Promise<string> {
   const database = createDatabaseClient(url, { maxConnections: 1 });
   try {
-    const saved = await readFile(CREDENTIALS_FILE, "utf8")
-      .then((text) => JSON.parse(text).demo_api_key as string | undefined)
-      .catch(() => undefined);
+    const saved = await savedCredential("demo_api_key");
     if (saved && (await findTenantByApiKeyHash(database.db, hashApiKey(saved)))) return saved;
     const existing = await findTenantByName(database.db, DEMO_TENANT);
     if (existing) return (await issueApiKey(database.db, existing.id)).apiKey;

@@ -22,10 +22,17 @@ export interface ReleaseStatus {
 export interface ChartReleaseOptions {
   /** Prefix of the release and namespace names; a random suffix follows. */
   prefix: string;
-  /** The Secrets the values name: database URL and admin token. */
-  databaseSecret?: { name: string; key: string };
-  adminSecret?: { name: string; key: string };
+  /**
+   * The Secrets the values name (database URL, admin token), each created with one key and a
+   * made-up value. Default: the chart's default names and keys.
+   */
+  secrets?: { name: string; key: string }[];
 }
+
+const DEFAULT_SECRETS = [
+  { name: "sumo-k8-database", key: "url" },
+  { name: "sumo-k8-admin", key: "token" },
+];
 
 export class ChartRelease {
   readonly release: string;
@@ -54,15 +61,13 @@ export class ChartRelease {
         },
       },
     });
-    const database = this.#options.databaseSecret ?? { name: "sumo-k8-database", key: "url" };
-    const admin = this.#options.adminSecret ?? { name: "sumo-k8-admin", key: "token" };
-    for (const [secret, value] of [
-      [database, "postgres://sumo:secret@postgres.example:5432/sumo"],
-      [admin, randomBytes(24).toString("hex")],
-    ] as const) {
+    for (const secret of this.#options.secrets ?? DEFAULT_SECRETS) {
       await this.#core.createNamespacedSecret({
         namespace: this.namespace,
-        body: { metadata: { name: secret.name }, stringData: { [secret.key]: value } },
+        body: {
+          metadata: { name: secret.name },
+          stringData: { [secret.key]: `made-up-${randomBytes(12).toString("hex")}` },
+        },
       });
     }
   }
@@ -95,9 +100,15 @@ export class ChartRelease {
 
   /** Uninstalls the release (its cluster-scoped objects too) and deletes the namespace. */
   async remove(): Promise<void> {
-    await helm(["uninstall", this.release, "--namespace", this.namespace, "--wait"]).catch(
-      () => undefined,
-    );
+    await helm([
+      "uninstall",
+      this.release,
+      "--namespace",
+      this.namespace,
+      "--wait",
+      "--timeout",
+      "2m",
+    ]).catch(() => undefined);
     await this.#core.deleteNamespace({ name: this.namespace }).catch(() => undefined);
   }
 

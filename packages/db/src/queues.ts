@@ -16,6 +16,15 @@ export const jobSubmittedMessage = z.object({
 });
 export type JobSubmittedMessage = z.infer<typeof jobSubmittedMessage>;
 
+/**
+ * An admin changed a tenant's limits; the scheduler re-applies the tenant's ResourceQuota and
+ * LimitRange (if the tenant has a namespace yet). Written in the same transaction as the change.
+ */
+export const TENANT_LIMITS_CHANGED_QUEUE = "tenant-limits-changed";
+
+export const tenantLimitsChangedMessage = z.object({ tenantId: z.uuid() });
+export type TenantLimitsChangedMessage = z.infer<typeof tenantLimitsChangedMessage>;
+
 /** Every queue with its options; the migrate command creates or updates them. */
 export const QUEUE_DEFINITIONS: readonly Queue[] = [
   {
@@ -34,7 +43,18 @@ export const QUEUE_DEFINITIONS: readonly Queue[] = [
     retryBackoff: true,
     retryDelayMax: 120,
     expireInSeconds: 300,
+    // A scheduler that dies mid-message stops its heartbeat: the message is retried by
+    // another replica within seconds, not after expireInSeconds.
+    heartbeatSeconds: 10,
     deadLetter: JOB_SUBMITTED_DEAD_LETTER_QUEUE,
+  },
+  {
+    name: TENANT_LIMITS_CHANGED_QUEUE,
+    notify: true,
+    retryLimit: 20,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
   },
 ];
 

@@ -78,3 +78,12 @@ describe("createHttpApp", () => {
     expect(((await response.json()) as any).error.code).toBe("payload_too_large");
   });
 });
+
+describe("requests without a body", () => {
+  it("need no content type", async () => {
+    const app = appUnderTest();
+    app.post("/ping", (c) => c.json({ pong: true }));
+    const response = await app.request("/ping", { method: "POST" });
+    expect(response.status).toBe(200);
+  });
+});

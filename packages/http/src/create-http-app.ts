@@ -5,7 +5,9 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { type PinoLogger, pinoLogger } from "hono-pino";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { ApiError, type ErrorDetail, errorResponse } from "./errors.ts";
+import { httpMetrics } from "./http-metrics.ts";
 
 export interface HttpEnv<Variables extends object = object> extends Env {
   Variables: { requestId: string; logger: PinoLogger } & Variables;
@@ -15,12 +17,18 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /**
+   * Where request counts and latencies go (`sumo_http_*`); without it none are recorded. The
+   * service serves this registry on its own metrics port (MetricsServer), never on this app.
+   */
+  metricsRegistry?: Registry;
 }
 
 /**
  * An OpenAPIHono app with what every HTTP service of the platform shares: request ids (from
- * `X-Request-Id` or generated), one JSON log line per request, a body size limit, JSON-only
- * request bodies, and every error (validation, unknown route, crash) in the one error shape.
+ * `X-Request-Id` or generated), one JSON log line per request, request metrics, a body size
+ * limit, JSON-only request bodies, and every error (validation, unknown route, crash) in the one
+ * error shape.
  */
 export function createHttpApp<Variables extends object>(
   options: HttpAppOptions,
@@ -30,6 +38,7 @@ export function createHttpApp<Variables extends object>(
       if (!result.success) throw validationError(result.error);
     },
   });
+  if (options.metricsRegistry) app.use(httpMetrics(options.metricsRegistry));
   app.use(requestId());
   app.use(
     pinoLogger({
@@ -76,7 +85,10 @@ const requireJsonBody: MiddlewareHandler = async (c, next) => {
 function hasBody(c: Context): boolean {
   const length = c.req.header("content-length");
   if (length !== undefined) return length !== "0";
-  return c.req.header("transfer-encoding") !== undefined || c.req.raw.body !== null;
+  if (c.req.header("transfer-encoding") !== undefined) return true;
+  // Neither header: over HTTP/1.1 there is no body. A Request built in process (tests, other
+  // runtimes) may carry one anyway; it counts when it says what it is.
+  return c.req.raw.body !== null && c.req.header("content-type") !== undefined;
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -16,4 +16,5 @@ export {
   errorResponse,
 } from "./errors.ts";
 export { healthRoutes } from "./health-routes.ts";
+export { httpMetrics, UNMATCHED_ROUTE } from "./http-metrics.ts";
 export { mountOpenApiDocs, type OpenApiDocsOptions } from "./openapi-docs.ts";

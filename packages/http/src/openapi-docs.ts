@@ -10,6 +10,8 @@ export interface OpenApiDocsOptions {
   title: string;
   version: string;
   description: string;
+  /** Name of the bearer security scheme the routes refer to. */
+  securityScheme?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -27,7 +29,7 @@ export function mountOpenApiDocs<Variables extends object>(
   app: OpenAPIHono<HttpEnv<Variables>>,
   options: OpenApiDocsOptions,
 ): void {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  app.openAPIRegistry.registerComponent("securitySchemes", options.securityScheme ?? "bearerAuth", {
     type: "http",
     scheme: "bearer",
   });

@@ -3,6 +3,7 @@ import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
@@ -13,6 +14,11 @@ export interface ApiDeps {
   db: Database;
   boss: PgBoss;
   logger: Logger;
+  /**
+   * Where request counts and latencies are recorded. Served by the api's MetricsServer on
+   * METRICS_PORT: this app, on the tenant port, has no /metrics.
+   */
+  metricsRegistry: Registry;
   /** Live pod logs and quotas; without it logs come from the database only. */
   kubernetes?: KubernetesView;
   bodyLimitBytes?: number;
@@ -24,7 +30,8 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps) {
   const app = createHttpApp<TenantVariables>({
     logger: deps.logger,
-    bodyLimitBytes: deps.bodyLimitBytes ?? 1024 * 1024,
+    metricsRegistry: deps.metricsRegistry,
+    bodyLimitBytes: deps.bodyLimitBytes ?? 256 * 1024,
   });
   app.route(
     "/",

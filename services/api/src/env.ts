@@ -13,12 +13,18 @@ export const apiEnvSchema = z.object({
   /** Address and port to listen on. */
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /**
+   * Address and port of the Prometheus listener (`GET /metrics`), apart from the tenant port
+   * since metrics need no API key. Port 0 picks a free port (several processes on one machine).
+   */
+  METRICS_HOST: z.string().default("0.0.0.0"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Largest accepted request body (scenario data included), in bytes. */
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(1024 * 1024),
+    .default(256 * 1024),
   /** Apply database migrations at boot (off when a Helm hook migrates). */
   MIGRATE_ON_START: z.stringbool().default(true),
   /** How long SIGTERM waits for requests in flight before closing. */

@@ -1,10 +1,12 @@
-// Boots the tenant API: parse env, connect, migrate, listen; drain and close on SIGTERM.
+// Boots the tenant API: parse env, connect, migrate, listen (tenants on PORT, Prometheus on
+// METRICS_PORT); drain and close on SIGTERM.
 import { serve } from "@hono/node-server";
 import { createDatabaseClient } from "@sumo/db/client";
 import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
 import { QUEUE_SCHEMA } from "@sumo/db/queues";
 import { loadKubeConfig } from "@sumo/kubernetes";
+import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
@@ -49,11 +51,21 @@ try {
   logger.warn({ err: error }, "no Kubernetes configuration: logs from the database only");
 }
 
+const metricsRegistry = createMetricsRegistry({ service: "api" });
+const metricsServer = new MetricsServer({
+  registry: metricsRegistry,
+  host: env.METRICS_HOST,
+  port: env.METRICS_PORT,
+  logger,
+});
+await metricsServer.start();
+
 let shuttingDown = false;
 const app = createApp({
   db: database.db,
   boss,
   logger,
+  metricsRegistry,
   ...(kubernetes && { kubernetes }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   isShuttingDown: () => shuttingDown,
@@ -74,6 +86,7 @@ async function shutdown(signal: string) {
   if ("closeAllConnections" in server) server.closeAllConnections();
   await boss.stop({ graceful: false, close: true });
   await database.close();
+  await metricsServer.stop();
   await embedded?.stop();
   logger.info("stopped");
   process.exit(0);

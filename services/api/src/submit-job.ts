@@ -9,11 +9,12 @@ import {
 } from "@sumo/db/queries";
 import { JOB_SUBMITTED_QUEUE, type JobSubmittedMessage } from "@sumo/db/queues";
 import { ApiError, type ErrorDetail } from "@sumo/http";
+import { type JobView, toJobView } from "@sumo/http/job-view";
 import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 import { stringify } from "safe-stable-stringify";
 import { v7 as uuidv7 } from "uuid";
-import { type JobView, type SubmitJobRequest, toJobView } from "./schemas/job.ts";
+import type { SubmitJobRequest } from "./schemas/job.ts";
 
 /** Seconds a client is told to wait after hitting its concurrent-job limit. */
 export const CONCURRENT_LIMIT_RETRY_AFTER_SECONDS = 10;

@@ -2,14 +2,18 @@ import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
 import { QUEUE_SCHEMA } from "@sumo/db/queues";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { createMetricsRegistry } from "@sumo/metrics";
 import { PgBoss } from "pg-boss";
 import { pino } from "pino";
+import type { Registry } from "prom-client";
 import { inject } from "vitest";
 import { createApp } from "./app.ts";
 
 export interface ApiTestContext {
   app: ReturnType<typeof createApp>;
   database: DatabaseClient;
+  /** The app's own metrics registry: what its metrics listener would serve. */
+  metricsRegistry: Registry;
   /** Creates a tenant with its API key; names are made unique per call. */
   createTenant(tenant?: Partial<NewTenant>): Promise<{ tenantId: string; apiKey: string }>;
   /** Sends a request to the app in process; a `body` object is sent as JSON. */
@@ -40,16 +44,19 @@ export async function startApiTestContext(
   });
   boss.on("error", () => {});
   await boss.start();
+  const metricsRegistry = createMetricsRegistry({ service: "api" });
   const app = createApp({
     db: database.db,
     boss,
     logger: pino({ level: "silent" }),
+    metricsRegistry,
     ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
   });
 
   return {
     app,
     database,
+    metricsRegistry,
     async createTenant(tenant = {}) {
       tenantCounter += 1;
       const created = await createTenantWithApiKey(database.db, {

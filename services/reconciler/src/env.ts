@@ -17,6 +17,13 @@ export const reconcilerEnvSchema = z.object({
   VANISHED_GRACE_SECONDS: z.coerce.number().min(1).default(30),
   /** Jobs synced at once. */
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Address and port of the listener for Prometheus (`GET /metrics`) and the Kubernetes probes
+   * (`/healthz`, `/readyz`; leader and standby are both ready). Port 0 picks a free port
+   * (several replicas on one machine).
+   */
+  METRICS_HOST: z.string().default("0.0.0.0"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   MIGRATE_ON_START: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });

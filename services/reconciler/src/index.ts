@@ -1,9 +1,11 @@
-// Boots the reconciler: parse env, connect, and sync Kubernetes -> PostgreSQL while this
-// replica holds the leader lock (other replicas wait as hot standbys).
+// Boots the reconciler: parse env, serve metrics and probes, connect, and sync Kubernetes ->
+// PostgreSQL while this replica holds the leader lock (other replicas wait as hot standbys).
 import { createDatabaseClient } from "@sumo/db/client";
 import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
 import { loadKubeConfig } from "@sumo/kubernetes";
+import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
+import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { reconcilerEnvSchema } from "./env.ts";
 import { PostgresLeaderElection } from "./leader-election.ts";
@@ -17,11 +19,31 @@ const logger = pino({ level: env.LOG_LEVEL, base: { service: "reconciler" } });
 
 const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
 const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
 const database = createDatabaseClient(databaseUrl, {
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-reconciler",
 });
+
+let stopping = false;
+const metricsRegistry = createMetricsRegistry({ service: "reconciler" });
+// Up before migrating and connecting, so the probes answer while the rest boots. A standby is
+// as ready as the leader: it is what takes over.
+const metricsServer = new MetricsServer({
+  registry: metricsRegistry,
+  host: env.METRICS_HOST,
+  port: env.METRICS_PORT,
+  logger,
+  probes: {
+    async isReady() {
+      if (stopping) return false;
+      await database.db.execute(sql`SELECT 1`);
+      return true;
+    },
+  },
+});
+await metricsServer.start();
+
+if (env.MIGRATE_ON_START) await migrate(databaseUrl);
 const kubeConfig = loadKubeConfig({
   kubeconfigPath: env.KUBECONFIG,
   inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
@@ -32,6 +54,7 @@ const election = new PostgresLeaderElection({
   databaseUrl,
   lockId: RECONCILER_LEADER_LOCK,
   logger,
+  metricsRegistry,
   async onStartedLeading() {
     reconciler = new StatusReconciler({
       db: database.db,
@@ -41,6 +64,7 @@ const election = new PostgresLeaderElection({
       logTailLines: env.LOG_TAIL_LINES,
       vanishedGraceMs: env.VANISHED_GRACE_SECONDS * 1000,
       concurrency: env.SYNC_CONCURRENCY,
+      metricsRegistry,
     });
     await reconciler.start();
   },
@@ -52,13 +76,13 @@ const election = new PostgresLeaderElection({
 election.start();
 logger.info("reconciler started; waiting for the leader lock");
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
   await election.stop();
   await database.close();
+  await metricsServer.stop();
   await embedded?.stop();
   logger.info("stopped");
   process.exit(0);

@@ -1,6 +1,8 @@
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { metricValue } from "@sumo/metrics/testing";
 import pg from "pg";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
 import { PostgresLeaderElection } from "./leader-election.ts";
 
@@ -12,11 +14,12 @@ afterAll(async () => {
   await database.drop();
 });
 
-function replica(name: string, events: string[]) {
+function replica(name: string, events: string[], metricsRegistry = new Registry()) {
   return new PostgresLeaderElection({
     databaseUrl: database.url,
     lockId: 42,
     logger: pino({ level: "silent" }),
+    metricsRegistry,
     intervalMs: 100,
     onStartedLeading: async () => void events.push(`${name} leads`),
     onStoppedLeading: async () => void events.push(`${name} stops`),
@@ -41,10 +44,15 @@ async function lastQueries(): Promise<string[]> {
 
 it("lets one replica lead at a time and hands over when the leader goes", async () => {
   const events: string[] = [];
-  const a = replica("a", events);
-  const b = replica("b", events);
+  const registryA = new Registry();
+  const registryB = new Registry();
+  const leaderGauge = (registry: Registry) => metricValue(registry, "sumo_reconciler_leader");
+  const a = replica("a", events, registryA);
+  const b = replica("b", events, registryB);
+  expect(await leaderGauge(registryA)).toBe(0);
   a.start();
   await until(() => a.isLeader);
+  expect(await leaderGauge(registryA)).toBe(1);
   b.start();
   // Once b's connection has asked for the lock (a, leading, only checks its connection), b
   // must have been refused.
@@ -52,9 +60,11 @@ it("lets one replica lead at a time and hands over when the leader goes", async 
     expect(await lastQueries()).toContainEqual(expect.stringContaining("pg_try_advisory_lock"));
   });
   expect(b.isLeader).toBe(false);
+  expect(await leaderGauge(registryB)).toBe(0);
 
   await a.stop();
   await until(() => b.isLeader);
+  expect([await leaderGauge(registryA), await leaderGauge(registryB)]).toEqual([0, 1]);
   expect(events).toEqual(["a leads", "a stops", "b leads"]);
   await b.stop();
 });

@@ -1,11 +1,15 @@
 import pg from "pg";
 import type { Logger } from "pino";
+import type { Gauge, Registry } from "prom-client";
+import { reconcilerMetrics } from "./reconciler-metrics.ts";
 
 export interface LeaderElectionOptions {
   databaseUrl: string;
   /** Any constant shared by all replicas of one service. */
   lockId: number;
   logger: Logger;
+  /** Where the leader gauge (`sumo_reconciler_leader`) is kept. */
+  metricsRegistry: Registry;
   /** How often a follower tries to take the lead, and the leader checks it still holds it. */
   intervalMs?: number;
   onStartedLeading(): Promise<void>;
@@ -20,6 +24,7 @@ export interface LeaderElectionOptions {
  */
 export class PostgresLeaderElection {
   readonly #options: LeaderElectionOptions;
+  readonly #leaderGauge: Gauge;
   #client: pg.Client | undefined;
   #leading = false;
   #timer: NodeJS.Timeout | undefined;
@@ -28,6 +33,8 @@ export class PostgresLeaderElection {
 
   constructor(options: LeaderElectionOptions) {
     this.#options = options;
+    this.#leaderGauge = reconcilerMetrics(options.metricsRegistry).leader;
+    this.#leaderGauge.set(0);
   }
 
   get isLeader(): boolean {
@@ -66,6 +73,7 @@ export class PostgresLeaderElection {
       );
       if (result.rows[0]?.locked && !this.#stopped) {
         this.#leading = true;
+        this.#leaderGauge.set(1);
         this.#options.logger.info("became leader");
         await this.#options.onStartedLeading();
       }
@@ -93,6 +101,7 @@ export class PostgresLeaderElection {
     this.#client = undefined;
     if (this.#leading) {
       this.#leading = false;
+      this.#leaderGauge.set(0);
       this.#options.logger.warn("stopped leading");
       await this.#options.onStoppedLeading().catch((error) => {
         this.#options.logger.error({ err: error }, "stopping the leader's work failed");

@@ -26,7 +26,9 @@ import {
   simulationJobName,
 } from "@sumo/kubernetes";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { deriveJobStatus } from "./derive-job-status.ts";
+import { reconcilerMetrics, syncLagSeconds } from "./reconciler-metrics.ts";
 
 export interface StatusReconcilerDeps {
   db: Database;
@@ -40,6 +42,10 @@ export interface StatusReconcilerDeps {
   vanishedGraceMs: number;
   /** Jobs synced at once. */
   concurrency: number;
+  /** Where sync lag, resync durations and watch restarts are recorded (reconciler-metrics.ts). */
+  metricsRegistry: Registry;
+  /** Pause before restarting a failed watch, as the apiserver that failed it may be restarting. */
+  watchRestartDelayMs?: number;
 }
 
 type Cached<T extends object> = Informer<T & { metadata?: object }> & ObjectCache<T>;
@@ -57,6 +63,7 @@ interface JobRef {
  */
 export class StatusReconciler {
   readonly #deps: StatusReconcilerDeps;
+  readonly #metrics: ReturnType<typeof reconcilerMetrics>;
   readonly #batch: BatchV1Api;
   readonly #core: CoreV1Api;
   #jobs: Cached<V1Job> | undefined;
@@ -71,10 +78,10 @@ export class StatusReconciler {
   /** Objects the watch cache disagreed on at the last resync: still wrong now means stalled. */
   #suspect = new Set<string>();
   #running = false;
-  informerRestarts = 0;
 
   constructor(deps: StatusReconcilerDeps) {
     this.#deps = deps;
+    this.#metrics = reconcilerMetrics(deps.metricsRegistry);
     this.#batch = deps.kubeConfig.makeApiClient(BatchV1Api);
     this.#core = deps.kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -113,9 +120,29 @@ export class StatusReconciler {
     }
     pods.on("delete", (pod) => this.#markDirty(pod.metadata?.labels, pod.metadata?.namespace));
     jobs.on("delete", (job) => void this.#onJobDeleted(job));
-    for (const informer of [jobs, pods]) {
+    for (const [kind, informer] of [
+      ["job", jobs],
+      ["pod", pods],
+    ] as const) {
+      // The client's informer reconnects by itself only after a clean close or a timeout; after
+      // an error (apiserver restarting, connection refused) it stays stopped: start it again.
       informer.on("error", (error) => {
-        this.#deps.logger.warn({ err: error }, "watch failed; the informer reconnects");
+        const delayMs = this.#deps.watchRestartDelayMs ?? 5000;
+        this.#deps.logger.warn(
+          { err: apiErrorText(error), kind },
+          `watch failed; restarting it in ${delayMs} ms`,
+        );
+        setTimeout(() => {
+          const current = kind === "job" ? this.#jobs : this.#pods;
+          if (!this.#running || current !== informer) return;
+          this.#metrics.informerRestarts.inc({ reason: "watch-error" });
+          informer.start().catch((startError: unknown) => {
+            this.#deps.logger.warn(
+              { err: apiErrorText(startError), kind },
+              "restarting a watch failed",
+            );
+          });
+        }, delayMs).unref();
       });
     }
     this.#jobs = jobs;
@@ -189,6 +216,8 @@ export class StatusReconciler {
       if (this.#recorded.get(observed.jobId) !== signature) {
         const changed = await recordObservedJobStatus(this.#deps.db, observed);
         this.#recorded.set(observed.jobId, signature);
+        const lag = changed ? syncLagSeconds(observed, new Date()) : undefined;
+        if (lag !== undefined) this.#metrics.syncLag.observe({ status: observed.status }, lag);
         if (changed) logger.info({ status: observed.status, pod: observed.podName }, "job status");
       }
       const ended = observed.status === "SUCCEEDED" || observed.status === "FAILED";
@@ -233,14 +262,21 @@ export class StatusReconciler {
    * jobs whose Kubernetes Job is gone, and restart the watches if their cache has fallen behind.
    */
   resync(): Promise<void> {
-    this.#resyncing ??= this.#resyncOnce()
-      .catch((error) => {
-        this.#deps.logger.warn({ err: apiErrorText(error) }, "resync failed; retrying next period");
-      })
-      .finally(() => {
-        this.#resyncing = undefined;
-      });
+    this.#resyncing ??= this.#timedResync().finally(() => {
+      this.#resyncing = undefined;
+    });
     return this.#resyncing;
+  }
+
+  async #timedResync(): Promise<void> {
+    const endTimer = this.#metrics.resyncDuration.startTimer();
+    try {
+      await this.#resyncOnce();
+      endTimer({ outcome: "ok" });
+    } catch (error) {
+      endTimer({ outcome: "failed" });
+      this.#deps.logger.warn({ err: apiErrorText(error) }, "resync failed; retrying next period");
+    }
   }
 
   async #resyncOnce(): Promise<void> {
@@ -324,7 +360,7 @@ export class StatusReconciler {
     const stalled = [...stale].some((key) => this.#suspect.has(key));
     this.#suspect = stale;
     if (stalled && this.#running) {
-      this.informerRestarts += 1;
+      this.#metrics.informerRestarts.inc({ reason: "stalled" });
       this.#deps.logger.warn(
         { behind: stale.size },
         "watch cache fell behind; restarting informers",

@@ -21,6 +21,12 @@ export const schedulerEnvSchema = z.object({
     .default(24 * 3600),
   /** Submissions handled at once by this replica. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /**
+   * Address and port of the listener for Prometheus (`GET /metrics`) and the Kubernetes probes
+   * (`/healthz`, `/readyz`). Port 0 picks a free port (several replicas on one machine).
+   */
+  METRICS_HOST: z.string().default("0.0.0.0"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   MIGRATE_ON_START: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });

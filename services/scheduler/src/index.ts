@@ -1,15 +1,18 @@
-// Boots the scheduler: parse env, connect to PostgreSQL and Kubernetes, work the queue;
-// on SIGTERM finish the submissions in hand and exit.
-import { BatchV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
+// Boots the scheduler: parse env, serve metrics and probes, connect to PostgreSQL and
+// Kubernetes, work the queue; on SIGTERM finish the submissions in hand and exit.
+import { BatchV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { createDatabaseClient } from "@sumo/db/client";
 import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
-import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { QUEUE_DEFINITIONS, QUEUE_SCHEMA } from "@sumo/db/queues";
 import { loadKubeConfig } from "@sumo/kubernetes";
+import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
+import { sql } from "drizzle-orm";
 import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
+import { registerQueueMetrics } from "./queue-metrics.ts";
 import { TenantNamespaces } from "./tenant-namespace.ts";
 
 const env = schedulerEnvSchema.parse(process.env);
@@ -17,11 +20,35 @@ const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler" } });
 
 const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
 const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
 const database = createDatabaseClient(databaseUrl, {
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-scheduler",
 });
+
+let stopping = false;
+const metricsRegistry = createMetricsRegistry({ service: "scheduler" });
+registerQueueMetrics(metricsRegistry, {
+  db: database.db,
+  queues: QUEUE_DEFINITIONS.map((queue) => queue.name),
+  logger,
+});
+// Up before migrating and connecting, so the probes answer while the rest boots.
+const metricsServer = new MetricsServer({
+  registry: metricsRegistry,
+  host: env.METRICS_HOST,
+  port: env.METRICS_PORT,
+  logger,
+  probes: {
+    async isReady() {
+      if (stopping) return false;
+      await database.db.execute(sql`SELECT 1`);
+      return true;
+    },
+  },
+});
+await metricsServer.start();
+
+if (env.MIGRATE_ON_START) await migrate(databaseUrl);
 
 const kubeConfig = loadKubeConfig({
   kubeconfigPath: env.KUBECONFIG,
@@ -34,6 +61,9 @@ const boss = new PgBoss({
   migrate: false,
   // Maintenance (expiring, retrying, archiving) runs in the scheduler; the api only sends.
   supervise: true,
+  // Find messages whose scheduler died (stale heartbeat) within seconds; the default is a minute.
+  superviseIntervalSeconds: 5,
+  monitorIntervalSeconds: 5,
   schedule: false,
   useListenNotify: true,
   max: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 2)),
@@ -48,8 +78,10 @@ const scheduler = new JobScheduler({
   db: database.db,
   boss,
   logger,
+  metricsRegistry,
   concurrency: env.WORKER_CONCURRENCY,
   batch: kubeConfig.makeApiClient(BatchV1Api),
+  core: kubeConfig.makeApiClient(CoreV1Api),
   namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
   jobConfig: {
     image: env.SIMULATION_IMAGE,
@@ -63,7 +95,6 @@ logger.info(
   "scheduler started",
 );
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
@@ -71,6 +102,7 @@ async function shutdown(signal: string) {
   await scheduler.stop();
   await boss.stop({ graceful: true, close: true, timeout: 20_000 });
   await database.close();
+  await metricsServer.stop();
   await embedded?.stop();
   logger.info("stopped");
   process.exit(0);

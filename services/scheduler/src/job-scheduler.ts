@@ -3,30 +3,40 @@ import {
   JOB_SUBMITTED_DEAD_LETTER_QUEUE,
   JOB_SUBMITTED_QUEUE,
   jobSubmittedMessage,
+  TENANT_LIMITS_CHANGED_QUEUE,
+  tenantLimitsChangedMessage,
 } from "@sumo/db/queues";
 import type { PgBoss, Job as QueueMessage } from "pg-boss";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { type ApplyTenantLimitsDeps, applyTenantLimits } from "./apply-tenant-limits.ts";
 import { type ScheduleJobDeps, scheduleJob } from "./schedule-job.ts";
+import { type SchedulerMetrics, schedulerMetrics } from "./scheduler-metrics.ts";
 
-export interface JobSchedulerDeps extends ScheduleJobDeps {
+export interface JobSchedulerDeps extends ScheduleJobDeps, ApplyTenantLimitsDeps {
   boss: PgBoss;
   logger: Logger;
   /** Submissions handled at once by this process. */
   concurrency: number;
+  /** Where scheduling outcomes and durations are recorded (scheduler-metrics.ts). */
+  metricsRegistry: Registry;
 }
 
 /**
  * The scheduler's worker: consumes JOB_SUBMITTED messages (woken by NOTIFY, so a submission
- * reaches Kubernetes within milliseconds) and the dead-letter queue, where submissions end up
- * after their last retry and are marked FAILED rather than forgotten. Any number of replicas
+ * reaches Kubernetes within milliseconds), the dead-letter queue, where submissions end up
+ * after their last retry and are marked FAILED rather than forgotten, and
+ * TENANT_LIMITS_CHANGED, which keeps tenants' quotas in step with their limits. Any number of replicas
  * can run: pg-boss hands each message to one of them.
  */
 export class JobScheduler {
   readonly #deps: JobSchedulerDeps;
+  readonly #metrics: SchedulerMetrics;
   #started = false;
 
   constructor(deps: JobSchedulerDeps) {
     this.#deps = deps;
+    this.#metrics = schedulerMetrics(deps.metricsRegistry);
   }
 
   async start(): Promise<void> {
@@ -40,6 +50,9 @@ export class JobScheduler {
     await boss.work(JOB_SUBMITTED_DEAD_LETTER_QUEUE, { batchSize: 1, ...polling }, ([message]) =>
       this.#onDeadLetter(message),
     );
+    await boss.work(TENANT_LIMITS_CHANGED_QUEUE, { batchSize: 1, ...polling }, ([message]) =>
+      this.#onTenantLimitsChanged(message),
+    );
     this.#started = true;
   }
 
@@ -48,34 +61,53 @@ export class JobScheduler {
     if (!this.#started) return;
     this.#started = false;
     await Promise.all(
-      [JOB_SUBMITTED_QUEUE, JOB_SUBMITTED_DEAD_LETTER_QUEUE].map((queue) =>
-        this.#deps.boss.offWork(queue, { wait: true }),
+      [JOB_SUBMITTED_QUEUE, JOB_SUBMITTED_DEAD_LETTER_QUEUE, TENANT_LIMITS_CHANGED_QUEUE].map(
+        (queue) => this.#deps.boss.offWork(queue, { wait: true }),
       ),
     );
   }
 
   async #onSubmitted(message: QueueMessage<unknown> | undefined): Promise<void> {
     if (!message) return;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const parsed = jobSubmittedMessage.safeParse(message.data);
     const logger = this.#deps.logger.child({ messageId: message.id });
     if (!parsed.success) {
       // Retrying cannot fix a malformed message; say so and drop it.
       logger.error({ data: message.data }, "dropping malformed job-submitted message");
+      this.#metrics.recordAttempt("skipped", seconds());
       return;
     }
     const jobLogger = logger.child({ jobId: parsed.data.jobId, tenantId: parsed.data.tenantId });
-    const started = performance.now();
     try {
       const outcome = await scheduleJob(this.#deps, parsed.data);
-      jobLogger.info({ outcome, ms: Math.round(performance.now() - started) }, "job scheduled");
+      this.#metrics.recordAttempt(outcome.kind, seconds());
+      jobLogger.info({ outcome, ms: Math.round(seconds() * 1000) }, "job scheduled");
     } catch (error) {
+      this.#metrics.recordAttempt("retried", seconds());
       jobLogger.warn({ err: error }, "scheduling failed; the queue will retry");
       throw error;
     }
   }
 
+  async #onTenantLimitsChanged(message: QueueMessage<unknown> | undefined): Promise<void> {
+    if (!message) return;
+    const parsed = tenantLimitsChangedMessage.safeParse(message.data);
+    if (!parsed.success) {
+      this.#deps.logger.error(
+        { data: message.data },
+        "dropping malformed tenant-limits-changed message",
+      );
+      return;
+    }
+    const outcome = await applyTenantLimits(this.#deps, parsed.data);
+    this.#deps.logger.info({ tenantId: parsed.data.tenantId, outcome }, "tenant limits applied");
+  }
+
   async #onDeadLetter(message: QueueMessage<unknown> | undefined): Promise<void> {
     if (!message) return;
+    const started = performance.now();
     const parsed = jobSubmittedMessage.safeParse(message.data);
     if (!parsed.success) return;
     const failed = await failActiveJob(this.#deps.db, {
@@ -83,6 +115,7 @@ export class JobScheduler {
       reason: "Could not be scheduled: Kubernetes kept failing, retries exhausted",
       at: new Date(),
     });
+    this.#metrics.recordAttempt("dead-lettered", (performance.now() - started) / 1000);
     this.#deps.logger.error({ jobId: parsed.data.jobId, failed }, "submission dead-lettered");
   }
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import { generateApiKey } from "../api-keys.ts";
 import type { DatabaseOrTransaction } from "../client.ts";
 import { type ApiKey, apiKeys } from "../schema/api-keys.ts";
@@ -36,11 +36,12 @@ export async function findTenantByApiKeyHash(
   return row;
 }
 
+/** Revokes a live key of the tenant; returns it, or undefined if it was not live or not theirs. */
 export async function revokeApiKey(
   db: DatabaseOrTransaction,
   params: { tenantId: string; apiKeyId: string },
-): Promise<boolean> {
-  const revoked = await db
+): Promise<Omit<ApiKey, "keyHash"> | undefined> {
+  const [revoked] = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(
@@ -50,6 +51,30 @@ export async function revokeApiKey(
         isNull(apiKeys.revokedAt),
       ),
     )
-    .returning({ id: apiKeys.id });
-  return revoked.length > 0;
+    .returning({
+      id: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      displayPrefix: apiKeys.displayPrefix,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+    });
+  return revoked;
+}
+
+/** A tenant's keys, live and revoked, oldest first (no hashes). */
+export async function listTenantApiKeys(
+  db: DatabaseOrTransaction,
+  tenantId: string,
+): Promise<Omit<ApiKey, "keyHash">[]> {
+  return db
+    .select({
+      id: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      displayPrefix: apiKeys.displayPrefix,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.tenantId, tenantId))
+    .orderBy(asc(apiKeys.createdAt));
 }

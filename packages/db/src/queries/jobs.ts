@@ -51,11 +51,20 @@ export interface JobPage {
 }
 
 /** A tenant's jobs, newest first, optionally in one status; keyset pagination. */
-export async function listTenantJobs(
+export function listTenantJobs(
   db: DatabaseOrTransaction,
   params: { tenantId: string; status?: JobStatus; limit: number; after?: JobCursor },
 ): Promise<JobPage> {
-  const conditions: (SQL | undefined)[] = [eq(jobs.tenantId, params.tenantId)];
+  return listJobs(db, params);
+}
+
+/** Jobs of all tenants (admins), or of one; newest first, optionally in one status. */
+export async function listJobs(
+  db: DatabaseOrTransaction,
+  params: { tenantId?: string; status?: JobStatus; limit: number; after?: JobCursor },
+): Promise<JobPage> {
+  const conditions: (SQL | undefined)[] = [];
+  if (params.tenantId) conditions.push(eq(jobs.tenantId, params.tenantId));
   if (params.status) conditions.push(eq(jobs.status, params.status));
   if (params.after) {
     conditions.push(
@@ -80,6 +89,19 @@ export async function listTenantJobs(
         ? { submittedAt: last.submittedAt, id: last.id }
         : undefined,
   };
+}
+
+/** How many jobs of all tenants are in each status. */
+export async function countJobsByStatus(
+  db: DatabaseOrTransaction,
+): Promise<Record<JobStatus, number>> {
+  const rows = await db
+    .select({ status: jobs.status, jobs: count() })
+    .from(jobs)
+    .groupBy(jobs.status);
+  const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
+  for (const row of rows) counts[row.status] = row.jobs;
+  return counts;
 }
 
 /** Records where the scheduler put the job; the first call sets scheduled_at, retries keep it. */

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq, gt } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../client.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { issueApiKey } from "./api-keys.ts";
@@ -51,10 +51,45 @@ export async function lockTenant(
 export async function createTenantWithApiKey(
   db: Database,
   tenant: NewTenant,
-): Promise<{ tenant: Tenant; apiKey: string }> {
+): Promise<{ tenant: Tenant; apiKey: string; apiKeyId: string }> {
   return db.transaction(async (tx) => {
     const created = await createTenant(tx, tenant);
-    const { apiKey } = await issueApiKey(tx, created.id);
-    return { tenant: created, apiKey };
+    const { apiKey, apiKeyId } = await issueApiKey(tx, created.id);
+    return { tenant: created, apiKey, apiKeyId };
   });
+}
+
+/** Tenants by name, a page at a time (keyset on the unique name). */
+export async function listTenants(
+  db: DatabaseOrTransaction,
+  params: { limit: number; afterName?: string },
+): Promise<{ tenants: Tenant[]; nextName: string | undefined }> {
+  const rows = await db
+    .select()
+    .from(tenants)
+    .where(params.afterName === undefined ? undefined : gt(tenants.name, params.afterName))
+    .orderBy(asc(tenants.name))
+    .limit(params.limit + 1);
+  const page = rows.slice(0, params.limit);
+  return {
+    tenants: page,
+    nextName: rows.length > params.limit ? page.at(-1)?.name : undefined,
+  };
+}
+
+export type TenantLimits = Partial<
+  Pick<Tenant, "cpuLimit" | "memoryLimitGi" | "maxConcurrentJobs">
+>;
+
+/** Changes a tenant's limits; undefined when there is no such tenant. */
+export async function updateTenantLimits(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; limits: TenantLimits },
+): Promise<Tenant | undefined> {
+  const [updated] = await db
+    .update(tenants)
+    .set({ ...params.limits, updatedAt: new Date() })
+    .where(eq(tenants.id, params.tenantId))
+    .returning();
+  return updated;
 }

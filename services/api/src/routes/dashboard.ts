@@ -7,10 +7,10 @@ import {
   sumTenantRunningResources,
 } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
+import { jobSchema, toJobView } from "@sumo/http/job-view";
 import { tenantNamespaceName } from "@sumo/kubernetes";
 import type { Logger } from "pino";
 import type { KubernetesView, TenantQuota } from "../kubernetes-view.ts";
-import { jobSchema, toJobView } from "../schemas/job.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
 
 const resourcesSchema = z.object({

@@ -4,11 +4,11 @@ import type { Database } from "@sumo/db/client";
 import { getTenantJob, getTenantJobLog } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import { isUuid } from "@sumo/http/ids";
 import { stream } from "hono/streaming";
 import type { Logger } from "pino";
 import type { KubernetesView } from "../kubernetes-view.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
-import { isUuid } from "../uuid.ts";
 
 export const MAX_LOG_TAIL = 500;
 const FOLLOW_STATUS_CHECK_MS = 1000;

@@ -5,7 +5,7 @@ import { type ApiTestContext, startApiTestContext } from "../test-harness.ts";
 
 let ctx: ApiTestContext;
 beforeAll(async () => {
-  ctx = await startApiTestContext({ bodyLimitBytes: 64 * 1024 });
+  ctx = await startApiTestContext({ bodyLimitBytes: 256 * 1024 });
 });
 afterAll(async () => {
   await ctx.close();
@@ -109,6 +109,11 @@ describe("POST /v1/jobs", () => {
     ["memory_gi null", { ...validJob, memory_gi: null }, ["memory_gi"]],
     ["scenario an array", { ...validJob, scenario: [1, 2] }, ["scenario"]],
     ["scenario a string", { ...validJob, scenario: "x" }, ["scenario"]],
+    [
+      "scenario over 96 KiB",
+      { ...validJob, scenario: { blob: "x".repeat(97 * 1024) } },
+      ["scenario"],
+    ],
     ["unknown field", { ...validJob, priority: 1 }, ["priority"]],
     ["body an array", [validJob], ["(body)"]],
     ["body null", null, ["(body)"]],
@@ -144,7 +149,7 @@ describe("POST /v1/jobs", () => {
 
     const huge = await ctx.request("POST", "/v1/jobs", {
       apiKey,
-      body: { ...validJob, scenario: { blob: "x".repeat(100 * 1024) } },
+      body: { ...validJob, scenario: { blob: "x".repeat(300 * 1024) } },
     });
     expect(huge.status).toBe(413);
     expectError(await json(huge), "payload_too_large");

@@ -1,18 +1,20 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
-import { getTenantJob, type JobCursor, listTenantJobs } from "@sumo/db/queries";
+import { getTenantJob, listTenantJobs } from "@sumo/db/queries";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
-import type { PgBoss } from "pg-boss";
+import { isUuid } from "@sumo/http/ids";
 import {
+  encodeJobCursor,
+  jobCursorSchema,
   jobSchema,
   jobStatusSchema,
   jobWithScenarioSchema,
-  submitJobRequestSchema,
   toJobView,
-} from "../schemas/job.ts";
+} from "@sumo/http/job-view";
+import type { PgBoss } from "pg-boss";
+import { submitJobRequestSchema } from "../schemas/job.ts";
 import { submitJob } from "../submit-job.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
-import { isUuid } from "../uuid.ts";
 
 const security = [{ bearerAuth: [] }];
 const authErrors = ["unauthorized"] as const;
@@ -71,18 +73,6 @@ const getJobRoute = createRoute({
   },
 });
 
-const cursorSchema = z
-  .string()
-  .max(200)
-  .transform((value, ctx): JobCursor => {
-    const cursor = decodeCursor(value);
-    if (!cursor) {
-      ctx.addIssue({ code: "custom", message: "not a cursor returned by this API" });
-      return z.NEVER;
-    }
-    return cursor;
-  });
-
 const listJobsRoute = createRoute({
   method: "get",
   path: "/v1/jobs",
@@ -94,7 +84,7 @@ const listJobsRoute = createRoute({
     query: z.object({
       status: jobStatusSchema.optional(),
       limit: z.coerce.number().int().min(1).max(100).default(20),
-      cursor: cursorSchema.optional().openapi({ type: "string" }),
+      cursor: jobCursorSchema.optional().openapi({ type: "string" }),
     }),
   },
   responses: {
@@ -143,28 +133,9 @@ export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
       return c.json(
         {
           jobs: page.jobs.map(toJobView),
-          next_cursor: page.next ? encodeCursor(page.next) : null,
+          next_cursor: page.next ? encodeJobCursor(page.next) : null,
         },
         200,
       );
     });
-}
-
-function encodeCursor(cursor: JobCursor): string {
-  return Buffer.from(JSON.stringify([cursor.submittedAt.toISOString(), cursor.id])).toString(
-    "base64url",
-  );
-}
-
-function decodeCursor(value: string): JobCursor | undefined {
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-    if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
-    const [time, id] = decoded;
-    if (typeof time !== "string" || typeof id !== "string" || !isUuid(id)) return undefined;
-    const submittedAt = new Date(time);
-    return Number.isNaN(submittedAt.getTime()) ? undefined : { submittedAt, id };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# One image per service, from the whole workspace:
+#
+#   docker build --build-arg SERVICE=api -t sumo-k8/api .
+#   (SERVICE: api, admin, scheduler or reconciler)
+#
+# The image keeps the repository's layout (/app/services/<service>, /app/packages/*,
+# /app/migrations) with pnpm's workspace symlinks, rather than a `pnpm deploy` bundle, for two
+# reasons: Node.js runs the workspace's TypeScript directly but refuses to strip types from
+# files under node_modules, where `pnpm deploy` would copy packages/*; and packages/db finds
+# migrations/ relative to its own source. Every image also carries packages/db, so the api's
+# image runs the chart's migration Job (node /app/packages/db/src/migrate-command.ts).
+
+ARG NODE_VERSION=24.21.0
+
+FROM node:${NODE_VERSION}-bookworm-slim AS base
+# pnpm at the version package.json's packageManager names, through corepack.
+ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \
+    CI=true
+RUN corepack enable
+WORKDIR /app
+
+FROM base AS build
+ARG SERVICE
+RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=<api|admin|scheduler|reconciler>" >&2; exit 1; }
+COPY . .
+RUN test -f "services/${SERVICE}/src/index.ts" || { echo "no service named ${SERVICE}" >&2; exit 1; }
+# The service and the workspace packages it depends on, production dependencies only. (No
+# `pnpm fetch` layer: it fills node_modules/.pnpm with every service's dependencies, which
+# the filtered install would then keep; the cache mount already spares the downloads.)
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm install --frozen-lockfile --prod --store-dir /pnpm/store --filter "@sumo/${SERVICE}..."
+# The image holds one service.
+RUN find services -mindepth 1 -maxdepth 1 ! -name "${SERVICE}" -exec rm -rf {} +
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ARG SERVICE
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE}
+# Owned by root and read-only to the service (the chart also mounts the root filesystem
+# read-only; /tmp is an emptyDir).
+COPY --from=build /app /app
+WORKDIR /app/services/${SERVICE}
+# The node user of the official image, by number so Kubernetes can check runAsNonRoot.
+USER 1000:1000
+CMD ["node", "src/index.ts"]

@@ -1,0 +1,6 @@
+export {
+  createMetricsRegistry,
+  type MetricsRegistryOptions,
+  perRegistry,
+} from "./metrics-registry.ts";
+export { MetricsServer, type MetricsServerOptions } from "./metrics-server.ts";

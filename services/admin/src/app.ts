@@ -1,0 +1,62 @@
+import type { Database } from "@sumo/db/client";
+import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import { sql } from "drizzle-orm";
+import type { PgBoss } from "pg-boss";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { adminAuth } from "./admin-auth.ts";
+import type { ClusterView } from "./cluster-view.ts";
+import { jobsRoutes } from "./routes/jobs.ts";
+import { nodesRoutes } from "./routes/nodes.ts";
+import { platformMetricsRoutes } from "./routes/platform-metrics.ts";
+import { tenantsRoutes } from "./routes/tenants.ts";
+
+export interface AdminDeps {
+  db: Database;
+  boss: PgBoss;
+  logger: Logger;
+  adminToken: string;
+  metricsRegistry: Registry;
+  /** Nodes and cluster counts; without it those routes answer 503 / null. */
+  cluster?: ClusterView;
+  bodyLimitBytes?: number;
+  isShuttingDown?: () => boolean;
+}
+
+/** The admin API as a hono app: no environment, no globals; tests call it in process. */
+export function createApp(deps: AdminDeps) {
+  const app = createHttpApp({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes ?? 64 * 1024,
+  });
+  app.route(
+    "/",
+    healthRoutes({
+      isReady: async () => {
+        if (deps.isShuttingDown?.()) return false;
+        try {
+          await deps.db.execute(sql`SELECT 1`);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    }),
+  );
+  mountOpenApiDocs(app, {
+    title: "sumo-k8 admin API",
+    version: "1.0.0",
+    description:
+      "Tenants, limits and API keys; nodes, all jobs and a platform snapshot. Authenticate with `Authorization: Bearer <admin token>`; tenant API keys are refused.",
+    securityScheme: "adminToken",
+  });
+  app.use("/admin/*", adminAuth(deps.adminToken));
+  app.route("/", tenantsRoutes(deps));
+  app.route("/", jobsRoutes(deps));
+  app.route("/", nodesRoutes({ cluster: deps.cluster, logger: deps.logger }));
+  app.route(
+    "/",
+    platformMetricsRoutes({ db: deps.db, cluster: deps.cluster, logger: deps.logger }),
+  );
+  return app;
+}

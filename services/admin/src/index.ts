@@ -1,0 +1,93 @@
+// Boots the admin API: parse env, connect, migrate, listen; drain and close on SIGTERM.
+import { serve } from "@hono/node-server";
+import { createDatabaseClient } from "@sumo/db/client";
+import { startEmbeddedPostgres } from "@sumo/db/embedded";
+import { migrate } from "@sumo/db/migrate";
+import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { loadKubeConfig } from "@sumo/kubernetes";
+import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
+import { PgBoss } from "pg-boss";
+import { pino } from "pino";
+import { createApp } from "./app.ts";
+import { ClusterView } from "./cluster-view.ts";
+import { adminEnvSchema } from "./env.ts";
+
+const env = adminEnvSchema.parse(process.env);
+const logger = pino({ level: env.LOG_LEVEL, base: { service: "admin" } });
+
+const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
+const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
+if (env.MIGRATE_ON_START) await migrate(databaseUrl);
+const database = createDatabaseClient(databaseUrl, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "sumo-admin",
+});
+// The admin only sends (tenant-limits-changed), inside its own transactions.
+const boss = new PgBoss({
+  connectionString: databaseUrl,
+  schema: QUEUE_SCHEMA,
+  migrate: false,
+  supervise: false,
+  schedule: false,
+  max: 2,
+  instanceName: "admin",
+  application_name: "sumo-admin",
+});
+boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
+await boss.start();
+
+let cluster: ClusterView | undefined;
+try {
+  cluster = new ClusterView(
+    loadKubeConfig({
+      kubeconfigPath: env.KUBECONFIG,
+      inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
+    }),
+  );
+} catch (error) {
+  logger.warn({ err: error }, "no Kubernetes configuration: nodes and cluster counts unavailable");
+}
+
+const metricsRegistry = createMetricsRegistry({ service: "admin" });
+const metricsServer = new MetricsServer({
+  registry: metricsRegistry,
+  host: env.METRICS_HOST,
+  port: env.METRICS_PORT,
+  logger,
+});
+await metricsServer.start();
+
+let shuttingDown = false;
+const app = createApp({
+  db: database.db,
+  boss,
+  logger,
+  adminToken: env.ADMIN_TOKEN,
+  metricsRegistry,
+  ...(cluster && { cluster }),
+  bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  isShuttingDown: () => shuttingDown,
+});
+const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
+  logger.info({ address: info.address, port: info.port }, "admin listening"),
+);
+
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, "shutting down");
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const grace = new Promise<void>((resolve) =>
+    setTimeout(resolve, env.SHUTDOWN_GRACE_SECONDS * 1000).unref(),
+  );
+  await Promise.race([closed, grace]);
+  if ("closeAllConnections" in server) server.closeAllConnections();
+  await boss.stop({ graceful: false, close: true });
+  await database.close();
+  await metricsServer.stop();
+  await embedded?.stop();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,340 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Database } from "@sumo/db/client";
+import {
+  createTenantWithApiKey,
+  getTenant,
+  issueApiKey,
+  listTenantApiKeys,
+  listTenants,
+  revokeApiKey,
+  updateTenantLimits,
+} from "@sumo/db/queries";
+import { TENANT_LIMITS_CHANGED_QUEUE, type TenantLimitsChangedMessage } from "@sumo/db/queues";
+import { type ApiKey, DEFAULT_TENANT_LIMITS, type Tenant } from "@sumo/db/schema";
+import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import { isUuid } from "@sumo/http/ids";
+import { sql } from "drizzle-orm";
+import { fromDrizzle, type PgBoss } from "pg-boss";
+
+const security = [{ adminToken: [] }];
+
+const cpuLimit = z.number().positive().max(100_000).multipleOf(0.001, "at most 3 decimal places");
+const memoryLimitGi = z
+  .number()
+  .positive()
+  .max(1_000_000)
+  .multipleOf(0.001, "at most 3 decimal places");
+const maxConcurrentJobs = z.number().int().min(1).max(100_000);
+
+const tenantSchema = z
+  .object({
+    tenant_id: z.uuid(),
+    name: z.string(),
+    cpu_limit: z.number(),
+    memory_limit_gi: z.number(),
+    max_concurrent_jobs: z.number().int(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .openapi("Tenant");
+
+const apiKeySchema = z
+  .object({
+    key_id: z.uuid(),
+    display_prefix: z.string(),
+    created_at: z.iso.datetime(),
+    revoked_at: z.iso.datetime().nullable(),
+  })
+  .openapi("ApiKey");
+
+const newApiKeySchema = z
+  .object({
+    key_id: z.uuid(),
+    api_key: z.string().openapi({ description: "Shown this once; only its hash is stored." }),
+  })
+  .openapi("NewApiKey");
+
+function toTenantView(tenant: Tenant): z.infer<typeof tenantSchema> {
+  return {
+    tenant_id: tenant.id,
+    name: tenant.name,
+    cpu_limit: tenant.cpuLimit,
+    memory_limit_gi: tenant.memoryLimitGi,
+    max_concurrent_jobs: tenant.maxConcurrentJobs,
+    created_at: tenant.createdAt.toISOString(),
+    updated_at: tenant.updatedAt.toISOString(),
+  };
+}
+
+function toApiKeyView(key: Omit<ApiKey, "keyHash">): z.infer<typeof apiKeySchema> {
+  return {
+    key_id: key.id,
+    display_prefix: key.displayPrefix,
+    created_at: key.createdAt.toISOString(),
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
+const tenantIdParam = z.object({ tenant_id: z.string().openapi({ format: "uuid" }) });
+
+const createTenantRoute = createRoute({
+  method: "post",
+  path: "/admin/tenants",
+  summary: "Create a tenant",
+  description: `Returns the tenant and its first API key, shown once. Limits default to ${DEFAULT_TENANT_LIMITS.cpuLimit} cores, ${DEFAULT_TENANT_LIMITS.memoryLimitGi} GiB and ${DEFAULT_TENANT_LIMITS.maxConcurrentJobs} concurrent jobs.`,
+  security,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({
+              name: z
+                .string()
+                .min(1)
+                .max(63)
+                .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and -"),
+              cpu_limit: cpuLimit.optional(),
+              memory_limit_gi: memoryLimitGi.optional(),
+              max_concurrent_jobs: maxConcurrentJobs.optional(),
+            })
+            .openapi("CreateTenantRequest"),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      description: "Created.",
+      content: {
+        "application/json": {
+          schema: z.object({ tenant: tenantSchema, api_key: newApiKeySchema }),
+        },
+      },
+    },
+    ...errorResponses("unauthorized", "validation_failed", "conflict"),
+  },
+});
+
+const listTenantsRoute = createRoute({
+  method: "get",
+  path: "/admin/tenants",
+  summary: "List tenants by name",
+  security,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of tenants.",
+      content: {
+        "application/json": {
+          schema: z.object({ tenants: z.array(tenantSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...errorResponses("unauthorized", "validation_failed"),
+  },
+});
+
+const getTenantRoute = createRoute({
+  method: "get",
+  path: "/admin/tenants/{tenant_id}",
+  summary: "Show a tenant with its API keys",
+  security,
+  request: { params: tenantIdParam },
+  responses: {
+    200: {
+      description: "The tenant.",
+      content: {
+        "application/json": {
+          schema: tenantSchema.extend({ api_keys: z.array(apiKeySchema) }).openapi("TenantDetail"),
+        },
+      },
+    },
+    ...errorResponses("unauthorized", "not_found"),
+  },
+});
+
+const updateLimitsRoute = createRoute({
+  method: "patch",
+  path: "/admin/tenants/{tenant_id}",
+  summary: "Change a tenant's limits",
+  description:
+    "The tenant's ResourceQuota follows within moments (the scheduler applies it). Jobs already admitted keep running.",
+  security,
+  request: {
+    params: tenantIdParam,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({
+              cpu_limit: cpuLimit.optional(),
+              memory_limit_gi: memoryLimitGi.optional(),
+              max_concurrent_jobs: maxConcurrentJobs.optional(),
+            })
+            .refine((body) => Object.keys(body).length > 0, "name at least one limit")
+            .openapi("UpdateTenantLimitsRequest"),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "The updated tenant.",
+      content: { "application/json": { schema: tenantSchema } },
+    },
+    ...errorResponses("unauthorized", "not_found", "validation_failed"),
+  },
+});
+
+const issueKeyRoute = createRoute({
+  method: "post",
+  path: "/admin/tenants/{tenant_id}/api-keys",
+  summary: "Issue a new API key",
+  description:
+    "For rotation without downtime: issue a new key, move clients to it, then revoke the old one.",
+  security,
+  request: { params: tenantIdParam },
+  responses: {
+    201: {
+      description: "The new key, shown once.",
+      content: { "application/json": { schema: newApiKeySchema } },
+    },
+    ...errorResponses("unauthorized", "not_found"),
+  },
+});
+
+const revokeKeyRoute = createRoute({
+  method: "delete",
+  path: "/admin/tenants/{tenant_id}/api-keys/{key_id}",
+  summary: "Revoke an API key",
+  security,
+  request: {
+    params: tenantIdParam.extend({ key_id: z.string().openapi({ format: "uuid" }) }),
+  },
+  responses: {
+    200: { description: "Revoked.", content: { "application/json": { schema: apiKeySchema } } },
+    ...errorResponses("unauthorized", "not_found"),
+  },
+});
+
+/** `/admin/tenants`: tenants, their limits and their API keys. */
+export function tenantsRoutes(deps: { db: Database; boss: PgBoss }) {
+  async function tenantOr404(tenantId: string): Promise<Tenant> {
+    const tenant = isUuid(tenantId) ? await getTenant(deps.db, tenantId) : undefined;
+    if (!tenant) throw new ApiError("not_found", "No such tenant");
+    return tenant;
+  }
+
+  return new OpenAPIHono<HttpEnv>()
+    .openapi(createTenantRoute, async (c) => {
+      const body = c.req.valid("json");
+      try {
+        const created = await createTenantWithApiKey(deps.db, {
+          name: body.name,
+          ...(body.cpu_limit !== undefined && { cpuLimit: body.cpu_limit }),
+          ...(body.memory_limit_gi !== undefined && { memoryLimitGi: body.memory_limit_gi }),
+          ...(body.max_concurrent_jobs !== undefined && {
+            maxConcurrentJobs: body.max_concurrent_jobs,
+          }),
+        });
+        return c.json(
+          {
+            tenant: toTenantView(created.tenant),
+            api_key: { key_id: created.apiKeyId, api_key: created.apiKey },
+          },
+          201,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ApiError("conflict", `A tenant named "${body.name}" already exists`);
+        }
+        throw error;
+      }
+    })
+    .openapi(listTenantsRoute, async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const afterName = cursor === undefined ? undefined : decodeNameCursor(cursor);
+      const page = await listTenants(deps.db, {
+        limit,
+        ...(afterName !== undefined && { afterName }),
+      });
+      return c.json(
+        {
+          tenants: page.tenants.map(toTenantView),
+          next_cursor:
+            page.nextName === undefined ? null : Buffer.from(page.nextName).toString("base64url"),
+        },
+        200,
+      );
+    })
+    .openapi(getTenantRoute, async (c) => {
+      const tenant = await tenantOr404(c.req.valid("param").tenant_id);
+      const keys = await listTenantApiKeys(deps.db, tenant.id);
+      return c.json(
+        {
+          ...toTenantView(tenant),
+          api_keys: keys.map(toApiKeyView),
+        },
+        200,
+      );
+    })
+    .openapi(updateLimitsRoute, async (c) => {
+      const { tenant_id: tenantId } = c.req.valid("param");
+      const body = c.req.valid("json");
+      if (!isUuid(tenantId)) throw new ApiError("not_found", "No such tenant");
+      const updated = await deps.db.transaction(async (tx) => {
+        const tenant = await updateTenantLimits(tx, {
+          tenantId,
+          limits: {
+            ...(body.cpu_limit !== undefined && { cpuLimit: body.cpu_limit }),
+            ...(body.memory_limit_gi !== undefined && { memoryLimitGi: body.memory_limit_gi }),
+            ...(body.max_concurrent_jobs !== undefined && {
+              maxConcurrentJobs: body.max_concurrent_jobs,
+            }),
+          },
+        });
+        if (!tenant) throw new ApiError("not_found", "No such tenant");
+        const message: TenantLimitsChangedMessage = { tenantId };
+        await deps.boss.send(TENANT_LIMITS_CHANGED_QUEUE, message, { db: fromDrizzle(tx, sql) });
+        return tenant;
+      });
+      return c.json(toTenantView(updated), 200);
+    })
+    .openapi(issueKeyRoute, async (c) => {
+      const tenant = await tenantOr404(c.req.valid("param").tenant_id);
+      const { apiKey, apiKeyId } = await issueApiKey(deps.db, tenant.id);
+      return c.json({ key_id: apiKeyId, api_key: apiKey }, 201);
+    })
+    .openapi(revokeKeyRoute, async (c) => {
+      const { tenant_id: tenantId, key_id: keyId } = c.req.valid("param");
+      const tenant = await tenantOr404(tenantId);
+      const revoked = isUuid(keyId)
+        ? await revokeApiKey(deps.db, { tenantId: tenant.id, apiKeyId: keyId })
+        : undefined;
+      if (!revoked) throw new ApiError("not_found", "No such live key for this tenant");
+      return c.json(toApiKeyView(revoked), 200);
+    });
+}
+
+function decodeNameCursor(cursor: string): string {
+  const name = Buffer.from(cursor, "base64url").toString("utf8");
+  if (name.length === 0 || name.length > 63) {
+    throw new ApiError("validation_failed", "Invalid request: cursor", {
+      details: [{ field: "cursor", message: "not a cursor returned by this API" }],
+    });
+  }
+  return name;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = error instanceof Error && "cause" in error ? error.cause : error;
+  return (cause as { code?: string } | undefined)?.code === "23505";
+}

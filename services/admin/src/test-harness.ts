@@ -1,0 +1,71 @@
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { createMetricsRegistry } from "@sumo/metrics";
+import { PgBoss } from "pg-boss";
+import { pino } from "pino";
+import { inject } from "vitest";
+import { createApp } from "./app.ts";
+
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
+
+export interface AdminTestContext {
+  app: ReturnType<typeof createApp>;
+  database: DatabaseClient;
+  /** Sends a request in process, with the admin token unless `token` says otherwise. */
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** The admin API on its own copy of the migrated test database (no Kubernetes). */
+export async function startAdminTestContext(): Promise<AdminTestContext> {
+  const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+  const database = createDatabaseClient(testDatabase.url, { maxConnections: 5 });
+  const boss = new PgBoss({
+    connectionString: testDatabase.url,
+    schema: QUEUE_SCHEMA,
+    migrate: false,
+    supervise: false,
+    schedule: false,
+    registerInstance: false,
+    max: 2,
+  });
+  boss.on("error", () => {});
+  await boss.start();
+  const app = createApp({
+    db: database.db,
+    boss,
+    logger: pino({ level: "silent" }),
+    adminToken: TEST_ADMIN_TOKEN,
+    metricsRegistry: createMetricsRegistry({ service: "admin" }),
+  });
+  return {
+    app,
+    database,
+    async request(method, path, { token = TEST_ADMIN_TOKEN, body } = {}) {
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const response = await app.request(path, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: response.headers,
+      };
+    },
+    async close() {
+      await boss.stop({ graceful: false, close: true });
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { metricValue } from "@sumo/metrics/testing";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
+import { StatusReconciler } from "./status-reconciler.ts";
+
+// The StatusReconciler while the apiserver is down (nothing listens on its port). Sync lag needs
+// a cluster whose pods change: the end-to-end suite drives that.
+let testDatabase: TestDatabase;
+let database: DatabaseClient;
+beforeAll(async () => {
+  testDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+  database = createDatabaseClient(testDatabase.url, { maxConnections: 2 });
+});
+afterAll(async () => {
+  await database.close();
+  await testDatabase.drop();
+});
+
+function unreachableCluster(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "down", server: "https://127.0.0.1:1", skipTLSVerify: true }],
+    users: [{ name: "nobody" }],
+    contexts: [{ name: "down", cluster: "down", user: "nobody" }],
+    currentContext: "down",
+  });
+  return kubeConfig;
+}
+
+it("times failed resyncs and restarts watches that failed", async () => {
+  const metricsRegistry = new Registry();
+  const reconciler = new StatusReconciler({
+    db: database.db,
+    kubeConfig: unreachableCluster(),
+    logger: pino({ level: "silent" }),
+    resyncIntervalMs: 60_000,
+    logTailLines: 10,
+    vanishedGraceMs: 30_000,
+    concurrency: 1,
+    metricsRegistry,
+    watchRestartDelayMs: 20,
+  });
+  const restarts = (reason: string) =>
+    metricValue(metricsRegistry, "sumo_reconciler_informer_restarts_total", { reason });
+  expect(await restarts("watch-error")).toBe(0);
+  expect(await restarts("stalled")).toBe(0);
+
+  await reconciler.start();
+  const resyncs = "sumo_reconciler_resync_duration_seconds_count";
+  expect(await metricValue(metricsRegistry, resyncs, { outcome: "failed" })).toBe(1);
+  expect(await metricValue(metricsRegistry, resyncs, { outcome: "ok" })).toBe(0);
+  // Both watches fail at once and are restarted, fail again, and so on.
+  await vi.waitFor(async () => expect(await restarts("watch-error")).toBeGreaterThanOrEqual(4), {
+    timeout: 10_000,
+    interval: 20,
+  });
+  await reconciler.stop();
+});

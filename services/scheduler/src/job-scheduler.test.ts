@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { createTenant, insertJob } from "@sumo/db/queries";
+import {
+  JOB_SUBMITTED_DEAD_LETTER_QUEUE,
+  JOB_SUBMITTED_QUEUE,
+  QUEUE_SCHEMA,
+} from "@sumo/db/queues";
+import { jobs } from "@sumo/db/schema";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { metricValue } from "@sumo/metrics/testing";
+import { inArray } from "drizzle-orm";
+import { PgBoss } from "pg-boss";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
+import { JobScheduler } from "./job-scheduler.ts";
+import { TenantNamespaces } from "./tenant-namespace.ts";
+
+// The JobScheduler on real PostgreSQL and pg-boss, with a Kubernetes API that is down (nothing
+// listens on its port): every outcome that needs no working cluster. `created`,
+// `already-created` and `failed` need one; the end-to-end suite drives those.
+let testDatabase: TestDatabase;
+let database: DatabaseClient;
+let boss: PgBoss;
+let scheduler: JobScheduler;
+const metricsRegistry = new Registry();
+
+function unreachableCluster(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "down", server: "https://127.0.0.1:1", skipTLSVerify: true }],
+    users: [{ name: "nobody" }],
+    contexts: [{ name: "down", cluster: "down", user: "nobody" }],
+    currentContext: "down",
+  });
+  return kubeConfig;
+}
+
+beforeAll(async () => {
+  testDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+  database = createDatabaseClient(testDatabase.url, { maxConnections: 4 });
+  boss = new PgBoss({
+    connectionString: testDatabase.url,
+    schema: QUEUE_SCHEMA,
+    migrate: false,
+    supervise: false,
+    schedule: false,
+    registerInstance: false,
+    useListenNotify: true,
+    max: 4,
+  });
+  boss.on("error", () => {});
+  await boss.start();
+  const kubeConfig = unreachableCluster();
+  scheduler = new JobScheduler({
+    db: database.db,
+    boss,
+    logger: pino({ level: "silent" }),
+    metricsRegistry,
+    concurrency: 2,
+    batch: kubeConfig.makeApiClient(BatchV1Api),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
+    jobConfig: { image: "sumo:test", ttlSecondsAfterFinished: 60, activeDeadlineSeconds: 600 },
+  });
+  await scheduler.start();
+});
+afterAll(async () => {
+  await scheduler.stop();
+  await boss.stop({ graceful: false, close: true });
+  await database.close();
+  await testDatabase.drop();
+});
+
+const attempts = (outcome: string) =>
+  metricValue(metricsRegistry, "sumo_scheduler_scheduling_attempts_total", { outcome });
+const durations = (outcome: string) =>
+  metricValue(metricsRegistry, "sumo_scheduler_scheduling_duration_seconds_count", { outcome });
+
+it("counts each delivery's outcome and times it", async () => {
+  const tenant = await createTenant(database.db, { name: `metrics-${randomUUID()}` });
+  const job = (status: "PENDING" | "SUCCEEDED") =>
+    insertJob(database.db, {
+      id: randomUUID(),
+      tenantId: tenant.id,
+      scenarioId: "metrics",
+      cpuRequest: 1,
+      memoryGi: 1,
+      status,
+    });
+  const ended = await job("SUCCEEDED");
+  const waiting = await job("PENDING");
+  const outOfRetries = await job("PENDING");
+
+  await boss.send(JOB_SUBMITTED_QUEUE, { jobId: randomUUID(), tenantId: tenant.id });
+  await boss.send(JOB_SUBMITTED_QUEUE, { jobId: ended.id, tenantId: tenant.id });
+  await boss.send(JOB_SUBMITTED_QUEUE, { jobId: waiting.id, tenantId: tenant.id });
+  await boss.send(JOB_SUBMITTED_DEAD_LETTER_QUEUE, {
+    jobId: outOfRetries.id,
+    tenantId: tenant.id,
+  });
+
+  await vi.waitFor(
+    async () => {
+      expect(await attempts("skipped"), "no such job, and a job already ended").toBe(2);
+      expect(await attempts("retried"), "Kubernetes down").toBeGreaterThanOrEqual(1);
+      expect(await attempts("dead-lettered")).toBe(1);
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+  expect(await attempts("created")).toBe(0);
+  expect(await attempts("failed")).toBe(0);
+  expect(await durations("skipped")).toBe(2);
+  expect(await durations("dead-lettered")).toBe(1);
+
+  const rows = await database.db
+    .select({ id: jobs.id, status: jobs.status })
+    .from(jobs)
+    .where(inArray(jobs.id, [waiting.id, outOfRetries.id]));
+  expect(Object.fromEntries(rows.map((row) => [row.id, row.status]))).toEqual({
+    [waiting.id]: "PENDING",
+    [outOfRetries.id]: "FAILED",
+  });
+});

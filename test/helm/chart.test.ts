@@ -1,0 +1,403 @@
+// The Helm chart (helm/sumo-k8) rendered with the default values, with every option on and
+// with the optional parts off: helm lint, the values schema, what each rendering contains,
+// and every rendered object checked by the local cluster's own apiserver (strict server-side
+// dry run, in a namespace that warns on anything short of Pod Security "restricted").
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  CoreV1Api,
+  type KubernetesObject,
+  type V1ClusterRole,
+  type V1Deployment,
+  type V1Job,
+  type V1PodSpec,
+  type V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
+import { loadKubeConfig } from "@sumo/kubernetes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../platform.ts";
+import {
+  CHART_DIR,
+  type ChartValues,
+  EVERYTHING_VALUES,
+  helm,
+  helmBinary,
+  KUBECONFIG_PATH,
+  kubectl,
+  renderChart,
+} from "./helm-cli.ts";
+
+const SERVICES = ["api", "admin", "scheduler", "reconciler"] as const;
+const admin = loadKubeConfig({ kubeconfigPath: KUBECONFIG_PATH });
+const core = admin.makeApiClient(CoreV1Api);
+const dryRunNamespace = `helm-dry-run-${process.pid}`;
+
+/** The optional parts off: no metrics, services migrate at boot, no admission policy. */
+const MINIMAL: ChartValues = {
+  set: {
+    metrics: { enabled: false, port: 9464, path: "/metrics", scrapeAnnotations: false },
+    "migrations.enabled": false,
+    "scheduler.admissionPolicy.enabled": false,
+  },
+};
+
+const VARIANTS: [string, ChartValues][] = [
+  ["the default values", {}],
+  ["every option on", { valuesFiles: [EVERYTHING_VALUES] }],
+  ["the optional parts off", MINIMAL],
+];
+
+function ofKind<T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T[] {
+  return objects.filter((object) => object.kind === kind) as T[];
+}
+
+function named<T extends KubernetesObject>(objects: T[], name: string): T {
+  const found = objects.find((object) => object.metadata?.name === name);
+  if (!found) {
+    throw new Error(`no ${name} among ${objects.map((o) => o.metadata?.name).join(", ")}`);
+  }
+  return found;
+}
+
+function podSpecs(objects: KubernetesObject[]): [string, V1PodSpec][] {
+  return [...ofKind<V1Deployment>(objects, "Deployment"), ...ofKind<V1Job>(objects, "Job")].map(
+    (workload) => [
+      `${workload.kind}/${workload.metadata?.name}`,
+      workload.spec?.template.spec as V1PodSpec,
+    ],
+  );
+}
+
+function envOf(deployment: V1Deployment): Map<string, string | undefined> {
+  const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+  return new Map(env.map((variable) => [variable.name, variable.value]));
+}
+
+beforeAll(async () => {
+  // The first run on a machine builds helm (minutes): here, under the hook's longer timeout.
+  await helmBinary();
+  await core.createNamespace({
+    body: {
+      metadata: {
+        name: dryRunNamespace,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/warn-version": "latest",
+        },
+      },
+    },
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await core.deleteNamespace({ name: dryRunNamespace }).catch(() => undefined);
+});
+
+describe("helm lint", () => {
+  it.each(VARIANTS)("passes --strict with %s", async (_, values) => {
+    const args = ["lint", "--strict", CHART_DIR];
+    for (const file of values.valuesFiles ?? []) args.push("-f", file);
+    for (const [key, value] of Object.entries(values.set ?? {})) {
+      args.push("--set-json", `${key}=${JSON.stringify(value)}`);
+    }
+    const { stdout } = await helm(args);
+    expect(stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+  });
+});
+
+describe("values.schema.json", () => {
+  it.each([
+    [{ "api.replicaCount": 2 }, "additional properties 'replicaCount' not allowed"],
+    [{ "api.replicas": "two" }, "/api/replicas"],
+    [{ "scheduler.config.workerConcurrency": 100 }, "/scheduler/config/workerConcurrency"],
+    [{ "reconciler.config.resyncIntervalSeconds": 60 }, "/reconciler/config/resyncIntervalSeconds"],
+    [{ "api.config.port": 9000 }, "additional properties 'port' not allowed"],
+    [{ "database.existingSecret": "" }, "/database/existingSecret"],
+    [{ "admin.auth.tokenKey": "not a key" }, "/admin/auth/tokenKey"],
+    [{ "metrics.port": 8080 }, "/metrics/port"],
+    [{ "securityContext.runAsUser": 0 }, "/securityContext/runAsUser"],
+    [{ "nodePool.consolidateAfter": "1 minute" }, "/nodePool/consolidateAfter"],
+    [
+      { "api.podDisruptionBudget.maxUnavailable": "half" },
+      "/api/podDisruptionBudget/maxUnavailable",
+    ],
+    [{ "api.service.type": "ExternalName" }, "/api/service/type"],
+  ])("refuses %j", async (set, message) => {
+    await expect(renderChart("schema", "schema", { set })).rejects.toThrow(message);
+  });
+
+  it("maps each service's config onto exactly the variables its env.ts reads", async () => {
+    const schema = JSON.parse(readFileSync(path.join(CHART_DIR, "values.schema.json"), "utf8"));
+    // Set by the chart itself, or meaningless in a pod (where every listener binds 0.0.0.0).
+    const setByChart = new Set([
+      "DATABASE_URL",
+      "MIGRATE_ON_START",
+      "METRICS_PORT",
+      "HOST",
+      "PORT",
+      "ADMIN_TOKEN",
+    ]);
+    const notSettings = new Set(["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "METRICS_HOST"]);
+    for (const service of SERVICES) {
+      const envFile = path.join(REPO_ROOT, "services", service, "src/env.ts");
+      const module: Record<string, unknown> = await import(pathToFileURL(envFile).href);
+      const envSchema = Object.values(module).find(
+        (value): value is { shape: Record<string, unknown> } =>
+          typeof value === "object" && value !== null && "shape" in value,
+      );
+      expect(envSchema, `a zod object schema exported by ${envFile}`).toBeDefined();
+      const variables = new Set(Object.keys(envSchema?.shape ?? {}));
+      const configKeys = Object.keys(schema.properties[service].properties.config.properties);
+      const configured = configKeys.map((key) =>
+        key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase(),
+      );
+      for (const variable of configured) {
+        expect(variables, `${service}.config sets ${variable}`).toContain(variable);
+      }
+      const unreachable = [...variables].filter(
+        (v) => !configured.includes(v) && !setByChart.has(v) && !notSettings.has(v),
+      );
+      expect(unreachable, `${service} settings the chart cannot set`).toEqual([]);
+    }
+  });
+
+  it("is documented value by value in the chart's README", () => {
+    const schema = JSON.parse(readFileSync(path.join(CHART_DIR, "values.schema.json"), "utf8"));
+    const readme = readFileSync(path.join(CHART_DIR, "README.md"), "utf8");
+    const documented = [...readme.matchAll(/^\| `([^`]+)` \|/gm)].flatMap(([, key]) =>
+      key?.startsWith("<service>.") ? SERVICES.map((s) => key.replace("<service>", s)) : [key],
+    );
+
+    // Every value the schema allows, as a dotted path; maps and Kubernetes structures are leaves.
+    const leaves: string[] = [];
+    const walk = (node: any, prefix: string) => {
+      const resolved = node.$ref ? schema.definitions[node.$ref.split("/").at(-1)] : node;
+      if (resolved.type === "object" && resolved.properties) {
+        for (const [key, child] of Object.entries(resolved.properties)) {
+          walk(child, prefix ? `${prefix}.${key}` : key);
+        }
+      } else {
+        leaves.push(prefix);
+      }
+    };
+    walk(schema, "");
+
+    const covers = (row: string, leaf: string) => leaf === row || leaf.startsWith(`${row}.`);
+    const undocumented = leaves.filter(
+      (leaf) => leaf !== "global" && !documented.some((row) => row && covers(row, leaf)),
+    );
+    expect(undocumented).toEqual([]);
+    const unknown = documented.filter(
+      (row) => !leaves.some((leaf) => row && (covers(row, leaf) || covers(leaf, row))),
+    );
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe("the rendered chart", () => {
+  it("makes each service's objects with the default values, and nothing optional", async () => {
+    const { objects } = await renderChart("sumo", "platform");
+    const names = (kind: string) =>
+      ofKind(objects, kind)
+        .map((object) => object.metadata?.name)
+        .sort();
+    const perService = SERVICES.map((service) => `sumo-sumo-k8-${service}`).sort();
+    expect(names("Deployment")).toEqual(perService);
+    expect(names("ServiceAccount")).toEqual(perService);
+    expect(names("ClusterRole")).toEqual(perService);
+    expect(names("ClusterRoleBinding")).toEqual(perService);
+    expect(names("Service")).toEqual(["sumo-sumo-k8-admin", "sumo-sumo-k8-api"]);
+    expect(names("Job")).toEqual(["sumo-sumo-k8-migrations"]);
+    expect(names("ValidatingAdmissionPolicy")).toEqual(["sumo-sumo-k8-scheduler-confinement"]);
+    for (const kind of ["HorizontalPodAutoscaler", "PodDisruptionBudget", "NodePool", "Secret"]) {
+      expect(names(kind), kind).toEqual([]);
+    }
+
+    const migrations = named(ofKind<V1Job>(objects, "Job"), "sumo-sumo-k8-migrations");
+    expect(migrations.metadata?.annotations?.["helm.sh/hook"]).toBe("pre-install,pre-upgrade");
+    expect(migrations.spec?.template.spec?.containers[0]?.command).toEqual([
+      "node",
+      "/app/packages/db/src/migrate-command.ts",
+    ]);
+    const api = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-api");
+    expect(api.spec?.replicas).toBe(2);
+    expect(envOf(api).get("MIGRATE_ON_START")).toBe("false");
+    expect(envOf(api).get("METRICS_PORT")).toBe("9464");
+    expect(api.spec?.template.metadata?.annotations).toMatchObject({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9464",
+      "prometheus.io/path": "/metrics",
+    });
+  });
+
+  it("turns every option on with values/everything", async () => {
+    const { objects } = await renderChart("big", "platform", { valuesFiles: [EVERYTHING_VALUES] });
+    const deployments = ofKind<V1Deployment>(objects, "Deployment");
+    const hpas = ofKind<V2HorizontalPodAutoscaler>(objects, "HorizontalPodAutoscaler");
+    expect(hpas.map((hpa) => hpa.spec?.scaleTargetRef.name).sort()).toEqual(
+      SERVICES.map((service) => `big-sim-${service}`).sort(),
+    );
+    // Replicas belong to the autoscaler once it is on.
+    for (const deployment of deployments) expect(deployment.spec?.replicas).toBeUndefined();
+    const apiHpa = named(hpas, "big-sim-api");
+    expect(apiHpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 12 });
+    expect(apiHpa.spec?.metrics?.map((m) => m.resource?.name)).toEqual(["cpu", "memory"]);
+    expect(ofKind(objects, "PodDisruptionBudget")).toHaveLength(4);
+
+    const nodePool = named(ofKind<any>(objects, "NodePool"), "big-sim-simulations");
+    expect(nodePool.spec.limits).toEqual({ cpu: "16", memory: "64Gi" });
+    expect(nodePool.spec.disruption).toEqual({
+      consolidationPolicy: "WhenEmpty",
+      consolidateAfter: "90s",
+    });
+    expect(nodePool.spec.template.spec.nodeClassRef).toEqual({
+      group: "karpenter.kwok.sh",
+      kind: "KWOKNodeClass",
+      name: "default",
+    });
+
+    const api = named(deployments, "big-sim-api");
+    const container = api.spec?.template.spec?.containers[0];
+    expect(container?.image).toBe("registry.example.com/sumo/api:1.2.4");
+    expect(named(deployments, "big-sim-admin").spec?.template.spec?.containers[0]?.image).toBe(
+      "registry.example.com/sumo/admin:1.2.3",
+    );
+    expect(Object.fromEntries(envOf(api))).toMatchObject({
+      LOG_LEVEL: "debug",
+      DATABASE_POOL_SIZE: "30",
+      BODY_LIMIT_BYTES: "2097152",
+      SHUTDOWN_GRACE_SECONDS: "15",
+      METRICS_PORT: "9500",
+      NODE_OPTIONS: "--max-old-space-size=400",
+    });
+    expect(container?.env?.find((v) => v.name === "DATABASE_URL")?.valueFrom).toEqual({
+      secretKeyRef: { name: "platform-postgres", key: "connection-string" },
+    });
+    const scheduler = named(deployments, "big-sim-scheduler");
+    expect(envOf(scheduler).get("SIMULATION_IMAGE")).toBe("registry.example.com/sumo/sumo:1.24.0");
+    expect(envOf(scheduler).get("JOB_TTL_SECONDS_AFTER_FINISHED")).toBe("300");
+    // The workers are probed on their metrics listener; Prometheus scrapes its path.
+    const schedulerContainer = scheduler.spec?.template.spec?.containers[0];
+    expect(schedulerContainer?.livenessProbe?.httpGet).toEqual({
+      path: "/healthz",
+      port: "metrics",
+    });
+    expect(schedulerContainer?.readinessProbe?.httpGet).toEqual({
+      path: "/readyz",
+      port: "metrics",
+    });
+    expect(scheduler.spec?.template.metadata?.annotations?.["prometheus.io/path"]).toBe(
+      "/prometheus",
+    );
+    const adminToken = named(deployments, "big-sim-admin").spec?.template.spec?.containers[0]?.env;
+    expect(adminToken?.find((v) => v.name === "ADMIN_TOKEN")?.valueFrom).toEqual({
+      secretKeyRef: { name: "platform-admin", key: "admin-token" },
+    });
+  });
+
+  it("leaves probes on the metrics port out when metrics are off, and migrates at boot", async () => {
+    const { objects } = await renderChart("small", "platform", MINIMAL);
+    const deployments = ofKind<V1Deployment>(objects, "Deployment");
+    expect(ofKind(objects, "Job")).toEqual([]);
+    expect(ofKind(objects, "ValidatingAdmissionPolicy")).toEqual([]);
+    for (const deployment of deployments) {
+      const container = deployment.spec?.template.spec?.containers[0];
+      expect((container?.ports ?? []).map((p) => p.name)).not.toContain("metrics");
+      expect(envOf(deployment).get("MIGRATE_ON_START")).toBe("true");
+      expect(envOf(deployment).has("METRICS_PORT")).toBe(false);
+      expect(deployment.spec?.template.metadata?.annotations).toBeUndefined();
+    }
+    // Without metrics the workers serve nothing to probe; the HTTP services keep their probes.
+    const scheduler = named(deployments, "small-sumo-k8-scheduler").spec?.template.spec;
+    expect(scheduler?.containers[0]?.livenessProbe).toBeUndefined();
+    const api = named(deployments, "small-sumo-k8-api").spec?.template.spec?.containers[0];
+    expect(api?.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
+  });
+
+  it.each(VARIANTS)(
+    "runs every pod non-root, read-only, without capabilities (%s)",
+    async (_, values) => {
+      const { objects } = await renderChart("sec", "platform", values);
+      const specs = podSpecs(objects);
+      // Four Deployments, and the migration Job unless it is off.
+      expect(specs.length).toBe(values === MINIMAL ? 4 : 5);
+      for (const [workload, spec] of specs) {
+        expect(spec.securityContext, workload).toMatchObject({
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        expect(spec.securityContext?.runAsUser, workload).toBeGreaterThan(0);
+        for (const container of spec.containers) {
+          expect(container.securityContext, workload).toEqual({
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+          });
+          expect(container.resources?.requests, workload).toBeDefined();
+          // Secrets are referenced, never inlined.
+          for (const variable of container.env ?? []) {
+            if (["DATABASE_URL", "ADMIN_TOKEN"].includes(variable.name)) {
+              expect(variable.value, `${workload} ${variable.name}`).toBeUndefined();
+              expect(
+                variable.valueFrom?.secretKeyRef,
+                `${workload} ${variable.name}`,
+              ).toBeDefined();
+            }
+          }
+        }
+      }
+    },
+  );
+
+  it("grants no wildcards, no Secrets and no escalate, bind or impersonate", async () => {
+    const { objects } = await renderChart("rbac", "platform", { valuesFiles: [EVERYTHING_VALUES] });
+    const roles = ofKind<V1ClusterRole>(objects, "ClusterRole");
+    expect(roles).toHaveLength(4);
+    for (const role of roles) {
+      for (const rule of role.rules ?? []) {
+        const name = role.metadata?.name;
+        const all = [
+          ...(rule.apiGroups ?? []),
+          ...(rule.resources ?? []),
+          ...rule.verbs,
+          ...(rule.resourceNames ?? []),
+        ];
+        expect(all, `${name}: ${JSON.stringify(rule)}`).not.toContain("*");
+        expect(rule.resources ?? [], name).not.toContain("secrets");
+        for (const verb of ["escalate", "bind", "impersonate", "delete", "deletecollection"]) {
+          expect(rule.verbs, name).not.toContain(verb);
+        }
+      }
+    }
+  });
+});
+
+describe("the apiserver's verdict on every rendered object", () => {
+  it.each(VARIANTS)(
+    "accepts each one in a strict server-side dry run, with no Pod Security warning (%s)",
+    async (_, values) => {
+      const { yaml, objects } = await renderChart("dry", dryRunNamespace, values);
+      const { stdout, stderr } = await kubectl(
+        [
+          "apply",
+          "--server-side",
+          "--dry-run=server",
+          "--validate=strict",
+          "--field-manager=sumo-chart-test",
+          "--namespace",
+          dryRunNamespace,
+          "-f",
+          "-",
+        ],
+        yaml,
+      );
+      expect(stderr.trim()).toBe("");
+      const applied = stdout.split("\n").filter((line) => line.endsWith("(server dry run)"));
+      expect(applied).toHaveLength(objects.length);
+    },
+  );
+});
