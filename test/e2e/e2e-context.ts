@@ -8,7 +8,7 @@ import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import { inject } from "vitest";
-import { type PlatformOptions, PlatformProcesses } from "../platform.ts";
+import { type PlatformOptions, PlatformProcesses, SERVICES } from "../platform.ts";
 import { pollUntil } from "../poll-until.ts";
 
 export interface E2eContext {
@@ -55,11 +55,19 @@ export async function startE2eContext(
 ): Promise<E2eContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const kubeconfigPath = process.env.KUBECONFIG || LOCAL_CLUSTER_KUBECONFIG;
+  // Each service acts with its own ServiceAccount from the Helm chart (RBAC enforced); the
+  // test itself keeps the cluster admin's kubeconfig to look behind the scenes.
+  const identities = inject("serviceKubeconfigs");
+  const env: NonNullable<PlatformOptions["env"]> = {};
+  for (const name of SERVICES) {
+    env[name] = { KUBECONFIG: identities[name], ...options.env?.[name] };
+  }
   const platform = new PlatformProcesses({
     databaseUrl: testDatabase.url,
     kubeconfig: kubeconfigPath,
     logDir: path.join(DATA_DIR, "e2e-logs", path.basename(new URL(testDatabase.url).pathname)),
     ...options,
+    env,
   });
   await platform.start();
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 2 });
