@@ -1,3 +1,4 @@
 export * from "./api-errors.ts";
+export * from "./env.ts";
 export * from "./kubeconfig.ts";
 export * from "./names.ts";

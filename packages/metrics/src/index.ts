@@ -1,3 +1,4 @@
+export * from "./env.ts";
 export {
   createMetricsRegistry,
   type MetricsRegistryOptions,

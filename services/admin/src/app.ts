@@ -1,6 +1,6 @@
 import type { Database } from "@sumo/db/client";
+import { isDatabaseReachable } from "@sumo/db/service-database";
 import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
-import { sql } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -32,15 +32,7 @@ export function createApp(deps: AdminDeps) {
   app.route(
     "/",
     healthRoutes({
-      isReady: async () => {
-        if (deps.isShuttingDown?.()) return false;
-        try {
-          await deps.db.execute(sql`SELECT 1`);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      isReady: async () => !deps.isShuttingDown?.() && (await isDatabaseReachable(deps.db)),
     }),
   );
   mountOpenApiDocs(app, {

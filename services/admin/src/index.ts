@@ -1,12 +1,10 @@
 // Boots the admin API: parse env, connect, migrate, listen; drain and close on SIGTERM.
 import { serve } from "@hono/node-server";
-import { createDatabaseClient } from "@sumo/db/client";
-import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
-import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
+import { openServiceDatabase } from "@sumo/db/service-database";
 import { loadKubeConfig } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
-import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
 import { ClusterView } from "./cluster-view.ts";
@@ -15,26 +13,18 @@ import { adminEnvSchema } from "./env.ts";
 const env = adminEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "admin" } });
 
-const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
-const database = createDatabaseClient(databaseUrl, {
+const database = await openServiceDatabase({
+  databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-admin",
 });
+if (env.MIGRATE_ON_START) await migrate(database.url);
 // The admin only sends (tenant-limits-changed), inside its own transactions.
-const boss = new PgBoss({
-  connectionString: databaseUrl,
-  schema: QUEUE_SCHEMA,
-  migrate: false,
-  supervise: false,
-  schedule: false,
-  max: 2,
+const boss = await createQueueClient(database.url, {
+  role: "sender",
   instanceName: "admin",
-  application_name: "sumo-admin",
+  onError: (err) => logger.error({ err }, "pg-boss error"),
 });
-boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
-await boss.start();
 
 let cluster: ClusterView | undefined;
 try {
@@ -85,7 +75,6 @@ async function shutdown(signal: string) {
   await boss.stop({ graceful: false, close: true });
   await database.close();
   await metricsServer.stop();
-  await embedded?.stop();
   logger.info("stopped");
   process.exit(0);
 }

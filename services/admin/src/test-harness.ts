@@ -1,8 +1,7 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
-import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { inject } from "vitest";
 import { createApp } from "./app.ts";
@@ -25,17 +24,11 @@ export interface AdminTestContext {
 export async function startAdminTestContext(): Promise<AdminTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 5 });
-  const boss = new PgBoss({
-    connectionString: testDatabase.url,
-    schema: QUEUE_SCHEMA,
-    migrate: false,
-    supervise: false,
-    schedule: false,
+  const boss = await createQueueClient(testDatabase.url, {
+    role: "sender",
+    instanceName: "test",
     registerInstance: false,
-    max: 2,
   });
-  boss.on("error", () => {});
-  await boss.start();
   const app = createApp({
     db: database.db,
     boss,

@@ -1,13 +1,11 @@
 // Boots the tenant API: parse env, connect, migrate, listen (tenants on PORT, Prometheus on
 // METRICS_PORT); drain and close on SIGTERM.
 import { serve } from "@hono/node-server";
-import { createDatabaseClient } from "@sumo/db/client";
-import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
-import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
+import { openServiceDatabase } from "@sumo/db/service-database";
 import { loadKubeConfig } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
-import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
 import { apiEnvSchema } from "./env.ts";
@@ -16,27 +14,18 @@ import { KubernetesView } from "./kubernetes-view.ts";
 const env = apiEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "api" } });
 
-const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
-
-const database = createDatabaseClient(databaseUrl, {
+const database = await openServiceDatabase({
+  databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-api",
 });
+if (env.MIGRATE_ON_START) await migrate(database.url);
 // The api only sends, inside its own transactions: no workers, maintenance or schedules here.
-const boss = new PgBoss({
-  connectionString: databaseUrl,
-  schema: QUEUE_SCHEMA,
-  migrate: false,
-  supervise: false,
-  schedule: false,
-  max: 2,
+const boss = await createQueueClient(database.url, {
+  role: "sender",
   instanceName: "api",
-  application_name: "sumo-api",
+  onError: (err) => logger.error({ err }, "pg-boss error"),
 });
-boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
-await boss.start();
 
 // Kubernetes only adds live logs and quotas: without it the api still serves from the database.
 let kubernetes: KubernetesView | undefined;
@@ -87,7 +76,6 @@ async function shutdown(signal: string) {
   await boss.stop({ graceful: false, close: true });
   await database.close();
   await metricsServer.stop();
-  await embedded?.stop();
   logger.info("stopped");
   process.exit(0);
 }

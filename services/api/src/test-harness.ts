@@ -1,9 +1,8 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
-import { QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
-import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { inject } from "vitest";
@@ -33,17 +32,11 @@ export async function startApiTestContext(
 ): Promise<ApiTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 10 });
-  const boss = new PgBoss({
-    connectionString: testDatabase.url,
-    schema: QUEUE_SCHEMA,
-    migrate: false,
-    supervise: false,
-    schedule: false,
+  const boss = await createQueueClient(testDatabase.url, {
+    role: "sender",
+    instanceName: "test",
     registerInstance: false,
-    max: 2,
   });
-  boss.on("error", () => {});
-  await boss.start();
   const metricsRegistry = createMetricsRegistry({ service: "api" });
   const app = createApp({
     db: database.db,

@@ -1,11 +1,9 @@
 // Boots the reconciler: parse env, serve metrics and probes, connect, and sync Kubernetes ->
 // PostgreSQL while this replica holds the leader lock (other replicas wait as hot standbys).
-import { createDatabaseClient } from "@sumo/db/client";
-import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
+import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
 import { loadKubeConfig } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
-import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { reconcilerEnvSchema } from "./env.ts";
 import { PostgresLeaderElection } from "./leader-election.ts";
@@ -17,9 +15,8 @@ const RECONCILER_LEADER_LOCK = 7_240_114;
 const env = reconcilerEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "reconciler" } });
 
-const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-const database = createDatabaseClient(databaseUrl, {
+const database = await openServiceDatabase({
+  databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-reconciler",
 });
@@ -34,16 +31,12 @@ const metricsServer = new MetricsServer({
   port: env.METRICS_PORT,
   logger,
   probes: {
-    async isReady() {
-      if (stopping) return false;
-      await database.db.execute(sql`SELECT 1`);
-      return true;
-    },
+    isReady: async () => !stopping && (await isDatabaseReachable(database.db)),
   },
 });
 await metricsServer.start();
 
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
+if (env.MIGRATE_ON_START) await migrate(database.url);
 const kubeConfig = loadKubeConfig({
   kubeconfigPath: env.KUBECONFIG,
   inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
@@ -51,7 +44,7 @@ const kubeConfig = loadKubeConfig({
 
 let reconciler: StatusReconciler | undefined;
 const election = new PostgresLeaderElection({
-  databaseUrl,
+  databaseUrl: database.url,
   lockId: RECONCILER_LEADER_LOCK,
   logger,
   metricsRegistry,
@@ -83,7 +76,6 @@ async function shutdown(signal: string) {
   await election.stop();
   await database.close();
   await metricsServer.stop();
-  await embedded?.stop();
   logger.info("stopped");
   process.exit(0);
 }

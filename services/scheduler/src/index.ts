@@ -1,14 +1,12 @@
 // Boots the scheduler: parse env, serve metrics and probes, connect to PostgreSQL and
 // Kubernetes, work the queue; on SIGTERM finish the submissions in hand and exit.
 import { BatchV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
-import { createDatabaseClient } from "@sumo/db/client";
-import { startEmbeddedPostgres } from "@sumo/db/embedded";
 import { migrate } from "@sumo/db/migrate";
-import { QUEUE_DEFINITIONS, QUEUE_SCHEMA } from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
+import { QUEUE_DEFINITIONS } from "@sumo/db/queues";
+import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
 import { loadKubeConfig } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
-import { sql } from "drizzle-orm";
-import { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
@@ -18,9 +16,8 @@ import { TenantNamespaces } from "./tenant-namespace.ts";
 const env = schedulerEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler" } });
 
-const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const databaseUrl = env.DATABASE_URL ?? embedded?.url ?? "";
-const database = createDatabaseClient(databaseUrl, {
+const database = await openServiceDatabase({
+  databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-scheduler",
 });
@@ -39,40 +36,26 @@ const metricsServer = new MetricsServer({
   port: env.METRICS_PORT,
   logger,
   probes: {
-    async isReady() {
-      if (stopping) return false;
-      await database.db.execute(sql`SELECT 1`);
-      return true;
-    },
+    isReady: async () => !stopping && (await isDatabaseReachable(database.db)),
   },
 });
 await metricsServer.start();
 
-if (env.MIGRATE_ON_START) await migrate(databaseUrl);
+if (env.MIGRATE_ON_START) await migrate(database.url);
 
 const kubeConfig = loadKubeConfig({
   kubeconfigPath: env.KUBECONFIG,
   inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
 });
 
-const boss = new PgBoss({
-  connectionString: databaseUrl,
-  schema: QUEUE_SCHEMA,
-  migrate: false,
-  // Maintenance (expiring, retrying, archiving) runs in the scheduler; the api only sends.
-  supervise: true,
-  // Find messages whose scheduler died (stale heartbeat) within seconds; the default is a minute.
-  superviseIntervalSeconds: 5,
-  monitorIntervalSeconds: 5,
-  schedule: false,
-  useListenNotify: true,
-  max: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 2)),
+// Maintenance (expiring, retrying, archiving) runs in the scheduler; the api only sends.
+const boss = await createQueueClient(database.url, {
+  role: "worker",
   instanceName: "scheduler",
-  application_name: "sumo-scheduler",
+  maxConnections: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 2)),
+  onError: (err) => logger.error({ err }, "pg-boss error"),
 });
-boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
 boss.on("warning", (warning) => logger.warn({ warning }, "pg-boss warning"));
-await boss.start();
 
 const scheduler = new JobScheduler({
   db: database.db,
@@ -103,7 +86,6 @@ async function shutdown(signal: string) {
   await boss.stop({ graceful: true, close: true, timeout: 20_000 });
   await database.close();
   await metricsServer.stop();
-  await embedded?.stop();
   logger.info("stopped");
   process.exit(0);
 }

@@ -2,16 +2,13 @@ import { randomUUID } from "node:crypto";
 import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenant, insertJob } from "@sumo/db/queries";
-import {
-  JOB_SUBMITTED_DEAD_LETTER_QUEUE,
-  JOB_SUBMITTED_QUEUE,
-  QUEUE_SCHEMA,
-} from "@sumo/db/queues";
+import { createQueueClient } from "@sumo/db/queue-client";
+import { JOB_SUBMITTED_DEAD_LETTER_QUEUE, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import { jobs } from "@sumo/db/schema";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { inArray } from "drizzle-orm";
-import { PgBoss } from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
@@ -41,18 +38,12 @@ function unreachableCluster(): KubeConfig {
 beforeAll(async () => {
   testDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   database = createDatabaseClient(testDatabase.url, { maxConnections: 4 });
-  boss = new PgBoss({
-    connectionString: testDatabase.url,
-    schema: QUEUE_SCHEMA,
-    migrate: false,
-    supervise: false,
-    schedule: false,
+  boss = await createQueueClient(testDatabase.url, {
+    role: "worker",
+    instanceName: "test",
     registerInstance: false,
-    useListenNotify: true,
-    max: 4,
+    maxConnections: 4,
   });
-  boss.on("error", () => {});
-  await boss.start();
   const kubeConfig = unreachableCluster();
   scheduler = new JobScheduler({
     db: database.db,

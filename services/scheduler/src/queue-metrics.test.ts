@@ -1,4 +1,5 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { createQueueClient } from "@sumo/db/queue-client";
 import {
   JOB_SUBMITTED_DEAD_LETTER_QUEUE,
   JOB_SUBMITTED_QUEUE,
@@ -6,7 +7,7 @@ import {
 } from "@sumo/db/queues";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { metricValue } from "@sumo/metrics/testing";
-import { PgBoss } from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
@@ -18,17 +19,11 @@ let boss: PgBoss;
 beforeAll(async () => {
   testDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   database = createDatabaseClient(testDatabase.url, { maxConnections: 2 });
-  boss = new PgBoss({
-    connectionString: testDatabase.url,
-    schema: QUEUE_SCHEMA,
-    migrate: false,
-    supervise: false,
-    schedule: false,
+  boss = await createQueueClient(testDatabase.url, {
+    role: "sender",
+    instanceName: "test",
     registerInstance: false,
-    max: 2,
   });
-  boss.on("error", () => {});
-  await boss.start();
 });
 afterAll(async () => {
   await boss.stop({ graceful: false, close: true });
