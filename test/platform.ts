@@ -166,7 +166,15 @@ export class PlatformProcesses {
         if (child.exitCode !== null) {
           throw new Error(`${name} exited with ${child.exitCode}; see ${logPath}`);
         }
-        return ready ? { done: true, value: undefined } : { done: false, seen: "not ready" };
+        if (ready) return { done: true, value: undefined };
+        // The HTTP services also answer their readiness probe (whatever their log level).
+        const port =
+          name === "api" ? this.#apiPort : name === "admin" ? this.#adminPort : undefined;
+        if (port === undefined) return { done: false, seen: "no ready log line yet" };
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        return response?.ok
+          ? { done: true, value: undefined }
+          : { done: false, seen: response?.status ?? "no answer" };
       },
       { timeoutMs: 60_000, intervalMs: 50 },
     );

@@ -1,0 +1,221 @@
+// Benchmark: the tenant API under load against a bare hono + pg baseline, side by side.
+//   pnpm bench:api [--seconds 10] [--connections 50] [--tenants 100]
+// Servers run as processes of their own on loopback; this process is the load generator
+// (autocannon). For each of POST /v1/jobs and GET /v1/jobs/{id}: throughput and p50/p99 at a
+// fixed number of connections, for the api and for the baseline (one INSERT / one SELECT),
+// then the api's latency at a steady 1,000 requests/s.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createDatabaseClient } from "@sumo/db/client";
+import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
+import { createTenantWithApiKey } from "@sumo/db/queries";
+import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
+import autocannon from "autocannon";
+import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
+    tenants: { type: "string", default: "100" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const TENANTS = Number(values.tenants);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
+const serverUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
+const template = await createMigratedTemplate(serverUrl);
+const database = await createTestDatabase(template.url);
+const db = createDatabaseClient(database.url, { maxConnections: 2 });
+
+// Many tenants, as in production: one tenant's submissions take turns on its row lock.
+const keys: string[] = [];
+for (let i = 0; i < TENANTS; i++) {
+  const { apiKey } = await createTenantWithApiKey(db.db, {
+    name: `bench-${i}`,
+    cpuLimit: 100_000,
+    memoryLimitGi: 100_000,
+    maxConcurrentJobs: 100_000,
+  });
+  keys.push(apiKey);
+}
+
+const platform = new PlatformProcesses({
+  databaseUrl: database.url,
+  logDir: path.join(DATA_DIR, "bench-logs"),
+  env: { api: { LOG_LEVEL: "warn", KUBECONFIG: "/nonexistent" } },
+});
+// The api alone: without a scheduler the queue only fills, which is what the api's cost is.
+await platform.start("api");
+
+const baselinePort = 18_999;
+const baseline = spawn(
+  process.execPath,
+  [path.join(REPO_ROOT, "test/bench/baseline-server.ts"), database.url, String(baselinePort)],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+await new Promise<void>((resolve) => baseline.stdout?.once("data", () => resolve()));
+const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+
+const jobBody = JSON.stringify({
+  scenario_id: "bench",
+  cpu_request: 0.5,
+  memory_gi: 1,
+  scenario: { end: 3600 },
+});
+let next = 0;
+const nextKey = () => keys[next++ % keys.length] ?? "";
+
+async function load(options: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ duration: SECONDS, connections: CONNECTIONS, ...options });
+}
+
+// Seed ids to read.
+const seeded = await load({
+  url: `${platform.apiUrl}/v1/jobs`,
+  duration: 2,
+  requests: [
+    {
+      method: "POST",
+      setupRequest: (request) => ({
+        ...request,
+        headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
+        body: jobBody,
+      }),
+    },
+  ],
+});
+const readable = await db.pool.query<{ id: string; api_key: string }>(
+  "SELECT j.id::text AS id FROM jobs j LIMIT 1",
+);
+const readId = readable.rows[0]?.id ?? "";
+const readKey = (
+  await db.pool.query<{ tenant_id: string }>("SELECT tenant_id::text FROM jobs WHERE id = $1", [
+    readId,
+  ])
+).rows[0]?.tenant_id;
+const readTenantIndex =
+  (await db.pool.query<{ name: string }>("SELECT name FROM tenants WHERE id = $1", [readKey]))
+    .rows[0]?.name ?? "bench-0";
+const readApiKey = keys[Number(readTenantIndex.split("-")[1])] ?? "";
+await autocannon({
+  url: `${baselineUrl}/items`,
+  method: "POST",
+  body: jobBody,
+  headers: { "content-type": "application/json" },
+  duration: 1,
+  connections: 5,
+});
+const baselineId =
+  (await db.pool.query<{ id: string }>("SELECT id::text FROM baseline_items LIMIT 1")).rows[0]
+    ?.id ?? "";
+say(
+  `seeded ${seeded.requests.total} jobs; ${TENANTS} tenants; ${CONNECTIONS} connections, ${SECONDS} s each`,
+);
+
+const rows: string[][] = [];
+function record(name: string, result: autocannon.Result) {
+  const errors = result.errors + result.non2xx;
+  rows.push([
+    name,
+    result.requests.average.toFixed(0),
+    String(result.latency.p50),
+    String(result.latency.p99),
+    String(errors),
+  ]);
+  return result;
+}
+
+const apiPost = record(
+  "api POST /v1/jobs",
+  await load({
+    url: `${platform.apiUrl}/v1/jobs`,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request) => ({
+          ...request,
+          headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
+          body: jobBody,
+        }),
+      },
+    ],
+  }),
+);
+const basePost = record(
+  "baseline POST (one INSERT)",
+  await load({
+    url: `${baselineUrl}/items`,
+    method: "POST",
+    body: jobBody,
+    headers: { "content-type": "application/json" },
+  }),
+);
+const apiGet = record(
+  "api GET /v1/jobs/{id}",
+  await load({
+    url: `${platform.apiUrl}/v1/jobs/${readId}`,
+    headers: { authorization: `Bearer ${readApiKey}` },
+  }),
+);
+const baseGet = record(
+  "baseline GET (one SELECT)",
+  await load({ url: `${baselineUrl}/items/${baselineId}` }),
+);
+const steady = record(
+  "api GET at a steady 1,000 req/s",
+  await load({
+    url: `${platform.apiUrl}/v1/jobs/${readId}`,
+    headers: { authorization: `Bearer ${readApiKey}` },
+    overallRate: 1000,
+  }),
+);
+const steadyPost = record(
+  "api POST at a steady 1,000 req/s",
+  await load({
+    url: `${platform.apiUrl}/v1/jobs`,
+    overallRate: 1000,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request) => ({
+          ...request,
+          headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
+          body: jobBody,
+        }),
+      },
+    ],
+  }),
+);
+
+say("");
+say(
+  ["what", "req/s", "p50 ms", "p99 ms", "errors"]
+    .map((h, i) => (i === 0 ? h.padEnd(36) : h.padStart(8)))
+    .join(""),
+);
+for (const row of rows)
+  say(row.map((cell, i) => (i === 0 ? cell.padEnd(36) : cell.padStart(8))).join(""));
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+say("");
+say(
+  `POST: api/baseline throughput ${ratio(apiPost.requests.average, basePost.requests.average)} (target >= 0.5), p99 ${ratio(apiPost.latency.p99, basePost.latency.p99)}x (target <= 2)`,
+);
+say(
+  `GET:  api/baseline throughput ${ratio(apiGet.requests.average, baseGet.requests.average)} (target >= 0.5), p99 ${ratio(apiGet.latency.p99, baseGet.latency.p99)}x (target <= 2)`,
+);
+say(
+  `steady 1,000 req/s: GET p99 ${steady.latency.p99} ms, POST p99 ${steadyPost.latency.p99} ms (target < 10 ms)`,
+);
+
+baseline.kill("SIGTERM");
+await platform.stopAll();
+await db.close();
+await database.drop();
+await template.drop();
+await postgres?.stop();
+process.exit(0);
