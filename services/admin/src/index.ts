@@ -66,6 +66,8 @@ async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
   logger.info({ signal }, "shutting down");
+  // A step that hangs (say, the database gone mid-close) must not keep the process alive.
+  setTimeout(() => process.exit(1), (env.SHUTDOWN_GRACE_SECONDS + 20) * 1000).unref();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const grace = new Promise<void>((resolve) =>
     setTimeout(resolve, env.SHUTDOWN_GRACE_SECONDS * 1000).unref(),

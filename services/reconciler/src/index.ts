@@ -73,6 +73,8 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
+  // A step that hangs (say, the database gone mid-close) must not keep the process alive.
+  setTimeout(() => process.exit(1), 30_000).unref();
   await election.stop();
   await database.close();
   await metricsServer.stop();

@@ -82,6 +82,8 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
+  // A step that hangs (say, the database gone mid-close) must not keep the process alive.
+  setTimeout(() => process.exit(1), 40_000).unref();
   await scheduler.stop();
   await boss.stop({ graceful: true, close: true, timeout: 20_000 });
   await database.close();
