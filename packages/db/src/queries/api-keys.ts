@@ -1,6 +1,7 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { generateApiKey } from "../api-keys.ts";
 import type { DatabaseOrTransaction } from "../client.ts";
+import { preparedPerDatabase } from "../prepared.ts";
 import { type ApiKey, apiKeys } from "../schema/api-keys.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 
@@ -23,16 +24,21 @@ export async function issueApiKey(
   return { apiKey: key, apiKeyId: created.id };
 }
 
+const tenantByApiKeyHash = preparedPerDatabase((db) =>
+  db
+    .select({ tenant: tenants, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
+    .prepare("tenant_by_api_key_hash"),
+);
+
 /** The tenant owning a live (not revoked) key with this hash, with the stored hash. */
 export async function findTenantByApiKeyHash(
   db: DatabaseOrTransaction,
   keyHash: Buffer,
 ): Promise<{ tenant: Tenant; apiKeyId: string; keyHash: Buffer } | undefined> {
-  const [row] = await db
-    .select({ tenant: tenants, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)));
+  const [row] = await tenantByApiKeyHash(db).execute({ keyHash });
   return row;
 }
 

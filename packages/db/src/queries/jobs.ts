@@ -1,5 +1,6 @@
 import { and, count, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
+import { preparedPerDatabase } from "../prepared.ts";
 import {
   ACTIVE_JOB_STATUSES,
   type Job,
@@ -31,12 +32,19 @@ export async function getTenantJob(
   db: DatabaseOrTransaction,
   params: { tenantId: string; jobId: string },
 ): Promise<Job | undefined> {
-  const [job] = await db
-    .select()
-    .from(jobs)
-    .where(and(eq(jobs.id, params.jobId), eq(jobs.tenantId, params.tenantId)));
+  const [job] = await tenantJob(db).execute(params);
   return job;
 }
+
+const tenantJob = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(jobs)
+    .where(
+      and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
+    )
+    .prepare("tenant_job"),
+);
 
 /** Where a page of jobs ends: the next page starts strictly after this job. */
 export interface JobCursor {
