@@ -70,6 +70,18 @@ const jobBody = JSON.stringify({
 let next = 0;
 const nextKey = () => keys[next++ % keys.length] ?? "";
 
+/** POST /v1/jobs, each request as the next tenant. */
+const submissions: autocannon.Request[] = [
+  {
+    method: "POST",
+    setupRequest: (request) => ({
+      ...request,
+      headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
+      body: jobBody,
+    }),
+  },
+];
+
 async function load(options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ duration: SECONDS, connections: CONNECTIONS, ...options });
 }
@@ -78,16 +90,7 @@ async function load(options: autocannon.Options): Promise<autocannon.Result> {
 const seeded = await load({
   url: `${platform.apiUrl}/v1/jobs`,
   duration: 2,
-  requests: [
-    {
-      method: "POST",
-      setupRequest: (request) => ({
-        ...request,
-        headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
-        body: jobBody,
-      }),
-    },
-  ],
+  requests: submissions,
 });
 const readable = await db.pool.query<{ id: string; api_key: string }>(
   "SELECT j.id::text AS id FROM jobs j LIMIT 1",
@@ -134,16 +137,7 @@ const apiPost = record(
   "api POST /v1/jobs",
   await load({
     url: `${platform.apiUrl}/v1/jobs`,
-    requests: [
-      {
-        method: "POST",
-        setupRequest: (request) => ({
-          ...request,
-          headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
-          body: jobBody,
-        }),
-      },
-    ],
+    requests: submissions,
   }),
 );
 const basePost = record(
@@ -179,16 +173,7 @@ const steadyPost = record(
   await load({
     url: `${platform.apiUrl}/v1/jobs`,
     overallRate: 1000,
-    requests: [
-      {
-        method: "POST",
-        setupRequest: (request) => ({
-          ...request,
-          headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
-          body: jobBody,
-        }),
-      },
-    ],
+    requests: submissions,
   }),
 );
 

@@ -18,3 +18,4 @@ export {
 export { healthRoutes } from "./health-routes.ts";
 export { httpMetrics, UNMATCHED_ROUTE } from "./http-metrics.ts";
 export { mountOpenApiDocs, type OpenApiDocsOptions } from "./openapi-docs.ts";
+export { type ServeUntilSignalOptions, serveUntilSignal } from "./serve-until-signal.ts";

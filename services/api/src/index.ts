@@ -1,9 +1,9 @@
 // Boots the tenant API: parse env, connect, migrate, listen (tenants on PORT, Prometheus on
 // METRICS_PORT); drain and close on SIGTERM.
-import { serve } from "@hono/node-server";
 import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { openServiceDatabase } from "@sumo/db/service-database";
+import { serveUntilSignal } from "@sumo/http";
 import { loadKubeConfig } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
@@ -59,27 +59,19 @@ const app = createApp({
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   isShuttingDown: () => shuttingDown,
 });
-const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) =>
-  logger.info({ address: info.address, port: info.port }, "api listening"),
-);
-
-async function shutdown(signal: string) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, "shutting down");
-  // A step that hangs (say, the database gone mid-close) must not keep the process alive.
-  setTimeout(() => process.exit(1), (env.SHUTDOWN_GRACE_SECONDS + 20) * 1000).unref();
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const grace = new Promise<void>((resolve) =>
-    setTimeout(resolve, env.SHUTDOWN_GRACE_SECONDS * 1000).unref(),
-  );
-  await Promise.race([closed, grace]);
-  if ("closeAllConnections" in server) server.closeAllConnections();
-  await boss.stop({ graceful: false, close: true });
-  await database.close();
-  await metricsServer.stop();
-  logger.info("stopped");
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+serveUntilSignal({
+  name: "api",
+  fetch: app.fetch,
+  host: env.HOST,
+  port: env.PORT,
+  logger,
+  shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+  onShuttingDown: () => {
+    shuttingDown = true;
+  },
+  async close() {
+    await boss.stop({ graceful: false, close: true });
+    await database.close();
+    await metricsServer.stop();
+  },
+});
