@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { loadKubeConfig } from "./kubeconfig.ts";
 
 /** How a service finds its cluster (spread into its env schema); see loadKubeConfig(). */
 export const kubernetesEnv = {
@@ -7,3 +8,14 @@ export const kubernetesEnv = {
   /** Set by Kubernetes inside a pod; selects the in-cluster ServiceAccount. */
   KUBERNETES_SERVICE_HOST: z.string().optional(),
 };
+
+/** The cluster a service's parsed environment points at (see loadKubeConfig()). */
+export function kubeConfigFromEnv(env: {
+  KUBECONFIG?: string | undefined;
+  KUBERNETES_SERVICE_HOST?: string | undefined;
+}) {
+  return loadKubeConfig({
+    kubeconfigPath: env.KUBECONFIG,
+    inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
+  });
+}

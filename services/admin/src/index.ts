@@ -3,7 +3,7 @@ import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { openServiceDatabase } from "@sumo/db/service-database";
 import { serveUntilSignal } from "@sumo/http";
-import { loadKubeConfig } from "@sumo/kubernetes";
+import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
@@ -28,12 +28,7 @@ const boss = await createQueueClient(database.url, {
 
 let cluster: ClusterView | undefined;
 try {
-  cluster = new ClusterView(
-    loadKubeConfig({
-      kubeconfigPath: env.KUBECONFIG,
-      inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
-    }),
-  );
+  cluster = new ClusterView(kubeConfigFromEnv(env));
 } catch (error) {
   logger.warn({ err: error }, "no Kubernetes configuration: nodes and cluster counts unavailable");
 }

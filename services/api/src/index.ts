@@ -4,7 +4,7 @@ import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { openServiceDatabase } from "@sumo/db/service-database";
 import { serveUntilSignal } from "@sumo/http";
-import { loadKubeConfig } from "@sumo/kubernetes";
+import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
 import { createApp } from "./app.ts";
@@ -30,12 +30,7 @@ const boss = await createQueueClient(database.url, {
 // Kubernetes only adds live logs and quotas: without it the api still serves from the database.
 let kubernetes: KubernetesView | undefined;
 try {
-  kubernetes = new KubernetesView(
-    loadKubeConfig({
-      kubeconfigPath: env.KUBECONFIG,
-      inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
-    }),
-  );
+  kubernetes = new KubernetesView(kubeConfigFromEnv(env));
 } catch (error) {
   logger.warn({ err: error }, "no Kubernetes configuration: logs from the database only");
 }

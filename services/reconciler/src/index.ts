@@ -2,7 +2,7 @@
 // PostgreSQL while this replica holds the leader lock (other replicas wait as hot standbys).
 import { migrate } from "@sumo/db/migrate";
 import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
-import { loadKubeConfig } from "@sumo/kubernetes";
+import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
 import { reconcilerEnvSchema } from "./env.ts";
@@ -37,10 +37,7 @@ const metricsServer = new MetricsServer({
 await metricsServer.start();
 
 if (env.MIGRATE_ON_START) await migrate(database.url);
-const kubeConfig = loadKubeConfig({
-  kubeconfigPath: env.KUBECONFIG,
-  inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
-});
+const kubeConfig = kubeConfigFromEnv(env);
 
 let reconciler: StatusReconciler | undefined;
 const election = new PostgresLeaderElection({

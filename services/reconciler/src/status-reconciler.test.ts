@@ -1,6 +1,6 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { unreachableCluster } from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -19,17 +19,6 @@ afterAll(async () => {
   await database.close();
   await testDatabase.drop();
 });
-
-function unreachableCluster(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "down", server: "https://127.0.0.1:1", skipTLSVerify: true }],
-    users: [{ name: "nobody" }],
-    contexts: [{ name: "down", cluster: "down", user: "nobody" }],
-    currentContext: "down",
-  });
-  return kubeConfig;
-}
 
 it("times failed resyncs and restarts watches that failed", async () => {
   const metricsRegistry = new Registry();

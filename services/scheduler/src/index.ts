@@ -5,7 +5,7 @@ import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { QUEUE_DEFINITIONS } from "@sumo/db/queues";
 import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
-import { loadKubeConfig } from "@sumo/kubernetes";
+import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
 import { schedulerEnvSchema } from "./env.ts";
@@ -43,10 +43,7 @@ await metricsServer.start();
 
 if (env.MIGRATE_ON_START) await migrate(database.url);
 
-const kubeConfig = loadKubeConfig({
-  kubeconfigPath: env.KUBECONFIG,
-  inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
-});
+const kubeConfig = kubeConfigFromEnv(env);
 
 // Maintenance (expiring, retrying, archiving) runs in the scheduler; the api only sends.
 const boss = await createQueueClient(database.url, {

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenant, insertJob } from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { JOB_SUBMITTED_DEAD_LETTER_QUEUE, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import { jobs } from "@sumo/db/schema";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { unreachableCluster } from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { inArray } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
@@ -23,17 +24,6 @@ let database: DatabaseClient;
 let boss: PgBoss;
 let scheduler: JobScheduler;
 const metricsRegistry = new Registry();
-
-function unreachableCluster(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "down", server: "https://127.0.0.1:1", skipTLSVerify: true }],
-    users: [{ name: "nobody" }],
-    contexts: [{ name: "down", cluster: "down", user: "nobody" }],
-    currentContext: "down",
-  });
-  return kubeConfig;
-}
 
 beforeAll(async () => {
   testDatabase = await createTestDatabase(inject("templateDatabaseUrl"));

@@ -99,13 +99,15 @@ export async function listJobs(
   };
 }
 
-/** How many jobs of all tenants are in each status. */
+/** How many jobs are in each status: of one tenant, or of all (statuses without jobs count 0). */
 export async function countJobsByStatus(
   db: DatabaseOrTransaction,
+  params: { tenantId?: string } = {},
 ): Promise<Record<JobStatus, number>> {
   const rows = await db
     .select({ status: jobs.status, jobs: count() })
     .from(jobs)
+    .where(params.tenantId ? eq(jobs.tenantId, params.tenantId) : undefined)
     .groupBy(jobs.status);
   const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
   for (const row of rows) counts[row.status] = row.jobs;
@@ -220,21 +222,6 @@ export async function listUnfinishedScheduledJobs(
       ),
     )
     .limit(params.limit);
-}
-
-/** How many of the tenant's jobs are in each status (statuses without jobs count 0). */
-export async function countTenantJobsByStatus(
-  db: DatabaseOrTransaction,
-  tenantId: string,
-): Promise<Record<JobStatus, number>> {
-  const rows = await db
-    .select({ status: jobs.status, jobs: count() })
-    .from(jobs)
-    .where(eq(jobs.tenantId, tenantId))
-    .groupBy(jobs.status);
-  const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
-  for (const row of rows) counts[row.status] = row.jobs;
-  return counts;
 }
 
 /** CPU and memory the tenant's RUNNING jobs hold, by the database's account. */

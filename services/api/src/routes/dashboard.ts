@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import {
-  countTenantJobsByStatus,
+  countJobsByStatus,
   listTenantJobs,
   listTenantWaitingJobs,
   sumTenantRunningResources,
@@ -82,7 +82,7 @@ export function dashboardRoutes(deps: {
     const tenant = c.var.tenant;
     const namespace = tenantNamespaceName(tenant.id);
     const [counts, running, recent, waiting, quota] = await Promise.all([
-      countTenantJobsByStatus(deps.db, tenant.id),
+      countJobsByStatus(deps.db, { tenantId: tenant.id }),
       sumTenantRunningResources(deps.db, tenant.id),
       listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
       listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
