@@ -8,6 +8,8 @@ import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { submissionMetrics } from "./submission-metrics.ts";
+import { JobSubmitter, type JobSubmitterOptions } from "./submit-job.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
 
 export interface ApiDeps {
@@ -22,6 +24,8 @@ export interface ApiDeps {
   /** Live pod logs and quotas; without it logs come from the database only. */
   kubernetes?: KubernetesView;
   bodyLimitBytes?: number;
+  /** How submissions are batched into transactions (see JobSubmitter). */
+  submitOptions?: Omit<JobSubmitterOptions, "metrics">;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
 }
@@ -46,7 +50,16 @@ export function createApp(deps: ApiDeps) {
       "Submit SUMO traffic simulations as Kubernetes Jobs and follow them. Authenticate with `Authorization: Bearer <api key>`.",
   });
   app.use("/v1/*", tenantAuth(deps.db));
-  app.route("/", jobsRoutes(deps));
+  app.route(
+    "/",
+    jobsRoutes({
+      db: deps.db,
+      submitter: new JobSubmitter(deps, {
+        ...deps.submitOptions,
+        metrics: submissionMetrics(deps.metricsRegistry),
+      }),
+    }),
+  );
   app.route("/", jobLogsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
   return app;

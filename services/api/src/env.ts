@@ -17,6 +17,10 @@ export const apiEnvSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  /** Most job submissions written in one transaction (submissions that arrive together share one). */
+  SUBMIT_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Transactions writing submissions at once; more submissions wait to form the next batch. */
+  SUBMIT_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(100).default(4),
   /** How long SIGTERM waits for requests in flight before closing. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -52,6 +52,10 @@ const app = createApp({
   metricsRegistry,
   ...(kubernetes && { kubernetes }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  submitOptions: {
+    maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,
+    maxConcurrentBatches: env.SUBMIT_CONCURRENT_BATCHES,
+  },
   isShuttingDown: () => shuttingDown,
 });
 serveUntilSignal({

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
-import type { Database } from "@sumo/db/client";
+import type { Database, DatabaseOrTransaction } from "@sumo/db/client";
 import {
-  countActiveJobs,
-  findIdempotencyRecord,
-  insertIdempotencyRecord,
-  insertJob,
-  lockTenant,
+  countActiveJobsOfTenants,
+  findIdempotencyRecords,
+  idempotencyRecordKey,
+  insertIdempotencyRecords,
+  insertJobs,
+  lockTenants,
+  type NewIdempotencyRecord,
 } from "@sumo/db/queries";
 import { JOB_SUBMITTED_QUEUE, type JobSubmittedMessage } from "@sumo/db/queues";
+import type { NewJob, Tenant } from "@sumo/db/schema";
 import { ApiError, type ErrorDetail } from "@sumo/http";
 import { type JobView, toJobView } from "@sumo/http/job-view";
 import { sql } from "drizzle-orm";
@@ -15,9 +18,16 @@ import { fromDrizzle, type PgBoss } from "pg-boss";
 import { stringify } from "safe-stable-stringify";
 import { v7 as uuidv7 } from "uuid";
 import type { SubmitJobRequest } from "./schemas/job.ts";
+import type { SubmissionMetrics } from "./submission-metrics.ts";
 
 /** Seconds a client is told to wait after hitting its concurrent-job limit. */
 export const CONCURRENT_LIMIT_RETRY_AFTER_SECONDS = 10;
+
+export interface JobSubmission {
+  tenantId: string;
+  request: SubmitJobRequest;
+  idempotencyKey: string | undefined;
+}
 
 export interface SubmitJobResult {
   status: 202;
@@ -26,93 +36,287 @@ export interface SubmitJobResult {
   replayed: boolean;
 }
 
+/** What became of one submission of a batch: accepted (or replayed), or refused. */
+export type SubmissionOutcome = { result: SubmitJobResult } | { refusal: ApiError };
+
+export interface JobSubmitterOptions {
+  /** Most submissions written in one transaction. */
+  maxBatchSize?: number;
+  /** Transactions writing submissions at once; the rest wait and form the next batches. */
+  maxConcurrentBatches?: number;
+  metrics?: SubmissionMetrics;
+}
+
+interface WaitingSubmission {
+  submission: JobSubmission;
+  resolve(result: SubmitJobResult): void;
+  reject(error: unknown): void;
+}
+
 /**
- * Accepts a job: checks it against the tenant's limits, then writes the job row and its
- * JOB_SUBMITTED queue message in one transaction, so neither can exist without the other.
- *
- * The tenant's row is locked for the transaction, so a tenant's submissions take turns: the
- * concurrent-job count and the Idempotency-Key lookup cannot race.
+ * Accepts jobs, writing submissions that arrive together in one transaction (group commit).
+ * A submission starts its transaction at once while fewer than `maxConcurrentBatches` are
+ * running; under load the submissions that arrive meanwhile go together in the next one, so
+ * a busy api spends a few round trips per batch instead of per job, and an idle one adds no
+ * wait. Each submission still gets its own answer: one refused job does not refuse the others,
+ * and a batch the database refuses is retried one submission at a time.
  */
-export async function submitJob(
+export class JobSubmitter {
+  readonly #deps: { db: Database; boss: PgBoss };
+  readonly #maxBatchSize: number;
+  readonly #maxConcurrentBatches: number;
+  readonly #metrics: SubmissionMetrics | undefined;
+  #waiting: WaitingSubmission[] = [];
+  #running = 0;
+  #dispatchScheduled = false;
+
+  constructor(deps: { db: Database; boss: PgBoss }, options: JobSubmitterOptions = {}) {
+    this.#deps = deps;
+    this.#maxBatchSize = options.maxBatchSize ?? 100;
+    this.#maxConcurrentBatches = options.maxConcurrentBatches ?? 4;
+    this.#metrics = options.metrics;
+  }
+
+  submit(submission: JobSubmission): Promise<SubmitJobResult> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ submission, resolve, reject });
+      this.#scheduleDispatch();
+    });
+  }
+
+  // Dispatches after the requests whose I/O is being handled now have queued theirs too.
+  #scheduleDispatch() {
+    if (this.#dispatchScheduled || this.#running >= this.#maxConcurrentBatches) return;
+    this.#dispatchScheduled = true;
+    setImmediate(() => {
+      this.#dispatchScheduled = false;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch() {
+    while (this.#running < this.#maxConcurrentBatches && this.#waiting.length > 0) {
+      const batch = this.#waiting.splice(0, this.#maxBatchSize);
+      this.#running++;
+      void this.#write(batch).finally(() => {
+        this.#running--;
+        if (this.#waiting.length > 0) this.#scheduleDispatch();
+      });
+    }
+  }
+
+  async #write(batch: WaitingSubmission[]): Promise<void> {
+    let outcomes: SubmissionOutcome[];
+    this.#metrics?.recordBatch(batch.length);
+    try {
+      outcomes = await submitJobBatch(
+        this.#deps,
+        batch.map((waiting) => waiting.submission),
+      );
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // One submission's data may be what the database refused: alone, it fails alone.
+      this.#metrics?.recordSplit();
+      await Promise.all(batch.map((waiting) => this.#write([waiting])));
+      return;
+    }
+    batch.forEach((waiting, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) waiting.reject(new Error("submitJobBatch returned too few outcomes"));
+      else if ("refusal" in outcome) waiting.reject(outcome.refusal);
+      else waiting.resolve(outcome.result);
+    });
+  }
+}
+
+/**
+ * Accepts a batch of submissions in one transaction: checks each against its tenant's limits,
+ * then writes the accepted jobs' rows and their JOB_SUBMITTED queue messages together, so no
+ * job exists without its message or the other way round. Outcomes come in submission order.
+ *
+ * The tenants' rows stay locked until commit, so submissions of one tenant (in this batch or
+ * another, on any replica) take turns: the concurrent-job count and the Idempotency-Key
+ * lookups cannot race. Within a batch, submissions are decided in arrival order.
+ */
+export async function submitJobBatch(
   deps: { db: Database; boss: PgBoss },
-  params: { tenantId: string; request: SubmitJobRequest; idempotencyKey: string | undefined },
-): Promise<SubmitJobResult> {
-  const { request, tenantId, idempotencyKey } = params;
+  submissions: JobSubmission[],
+): Promise<SubmissionOutcome[]> {
+  return deps.db.transaction(async (tx) => {
+    const tenantIds = [...new Set(submissions.map((s) => s.tenantId))];
+    const tenants = new Map((await lockTenants(tx, tenantIds)).map((t) => [t.id, t]));
+    const active = await countActiveJobsOfTenants(tx, [...tenants.keys()]);
+    const earlier: Map<string, Earlier> = await findIdempotencyRecords(
+      tx,
+      submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
+        key === undefined ? [] : [{ tenantId, key }],
+      ),
+    );
+
+    const decided = submissions.map((submission) => {
+      const decision = decide(submission, { tenants, active, earlier });
+      if (decision.kind === "accept") {
+        active.set(submission.tenantId, (active.get(submission.tenantId) ?? 0) + 1);
+        // A later submission with the same key in this batch replays this one.
+        const record = decision.idempotencyRecord;
+        if (record) earlier.set(idempotencyRecordKey(record), record);
+      }
+      return decision;
+    });
+
+    const accepted = decided.filter((d) => d.kind === "accept");
+    const jobs = accepted.map((d) => d.job);
+    await insertJobs(tx, jobs);
+    await enqueueSubmittedJobs(deps.boss, tx, jobs);
+    await insertIdempotencyRecords(
+      tx,
+      accepted.flatMap((d) => d.idempotencyRecord ?? []),
+    );
+
+    return decided.map((d): SubmissionOutcome => {
+      if (d.kind === "refuse") return { refusal: d.refusal };
+      return { result: { status: 202, body: d.body, replayed: d.kind === "replay" } };
+    });
+  });
+}
+
+/** An earlier submission's Idempotency-Key record: stored, or accepted earlier in this batch. */
+type Earlier = Pick<NewIdempotencyRecord, "requestFingerprint" | "responseBody">;
+
+type Decision =
+  | {
+      kind: "accept";
+      job: NewJob & { id: string };
+      body: JobView;
+      /** What a retry with the same Idempotency-Key gets; none without a key. */
+      idempotencyRecord: NewIdempotencyRecord | undefined;
+    }
+  | { kind: "replay"; body: JobView }
+  | { kind: "refuse"; refusal: ApiError };
+
+function decide(
+  submission: JobSubmission,
+  state: {
+    tenants: Map<string, Tenant>;
+    active: Map<string, number>;
+    earlier: Map<string, Earlier>;
+  },
+): Decision {
+  const { tenantId, request, idempotencyKey } = submission;
+  const tenant = state.tenants.get(tenantId);
+  if (!tenant) return refuse(new ApiError("unauthorized", "Invalid API key"));
+
   const fingerprint = createHash("sha256")
     .update(stringify(request) ?? "")
     .digest();
-
-  return deps.db.transaction(async (tx) => {
-    const tenant = await lockTenant(tx, tenantId);
-    if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
-
-    if (idempotencyKey !== undefined) {
-      const earlier = await findIdempotencyRecord(tx, { tenantId, key: idempotencyKey });
-      if (earlier) {
-        if (!earlier.requestFingerprint.equals(fingerprint)) {
-          throw new ApiError(
+  if (idempotencyKey !== undefined) {
+    const earlier = state.earlier.get(idempotencyRecordKey({ tenantId, key: idempotencyKey }));
+    if (earlier) {
+      if (!earlier.requestFingerprint.equals(fingerprint)) {
+        return refuse(
+          new ApiError(
             "idempotency_key_reused",
             "This Idempotency-Key was already used with a different request body",
-          );
-        }
-        return { status: 202, body: earlier.responseBody as JobView, replayed: true };
+          ),
+        );
       }
+      return { kind: "replay", body: earlier.responseBody as JobView };
     }
+  }
 
-    const overLimit: ErrorDetail[] = [];
-    if (request.cpu_request > tenant.cpuLimit) {
-      overLimit.push({
-        field: "cpu_request",
-        message: `${request.cpu_request} cores exceed the tenant's CPU limit of ${tenant.cpuLimit}`,
-      });
-    }
-    if (request.memory_gi > tenant.memoryLimitGi) {
-      overLimit.push({
-        field: "memory_gi",
-        message: `${request.memory_gi} GiB exceed the tenant's memory limit of ${tenant.memoryLimitGi}`,
-      });
-    }
-    if (overLimit.length > 0) {
-      const reasons = overLimit.map((d) => d.message).join("; ");
-      throw new ApiError("job_exceeds_tenant_limits", `This job can never run: ${reasons}`, {
+  const overLimit: ErrorDetail[] = [];
+  if (request.cpu_request > tenant.cpuLimit) {
+    overLimit.push({
+      field: "cpu_request",
+      message: `${request.cpu_request} cores exceed the tenant's CPU limit of ${tenant.cpuLimit}`,
+    });
+  }
+  if (request.memory_gi > tenant.memoryLimitGi) {
+    overLimit.push({
+      field: "memory_gi",
+      message: `${request.memory_gi} GiB exceed the tenant's memory limit of ${tenant.memoryLimitGi}`,
+    });
+  }
+  if (overLimit.length > 0) {
+    const reasons = overLimit.map((d) => d.message).join("; ");
+    return refuse(
+      new ApiError("job_exceeds_tenant_limits", `This job can never run: ${reasons}`, {
         details: overLimit,
-      });
-    }
+      }),
+    );
+  }
 
-    const active = await countActiveJobs(tx, tenantId);
-    if (active >= tenant.maxConcurrentJobs) {
-      throw new ApiError(
+  const active = state.active.get(tenantId) ?? 0;
+  if (active >= tenant.maxConcurrentJobs) {
+    return refuse(
+      new ApiError(
         "concurrent_job_limit_reached",
         `${active} jobs are already pending or running; the limit is ${tenant.maxConcurrentJobs}`,
         { headers: { "Retry-After": String(CONCURRENT_LIMIT_RETRY_AFTER_SECONDS) } },
-      );
-    }
+      ),
+    );
+  }
 
-    const now = new Date();
-    const job = await insertJob(tx, {
-      id: uuidv7(),
-      tenantId,
-      scenarioId: request.scenario_id,
-      scenario: request.scenario ?? null,
-      cpuRequest: request.cpu_request,
-      memoryGi: request.memory_gi,
-      status: "PENDING",
-      submittedAt: now,
-      updatedAt: now,
-    });
-    const message: JobSubmittedMessage = { jobId: job.id, tenantId };
-    await deps.boss.send(JOB_SUBMITTED_QUEUE, message, { id: job.id, db: fromDrizzle(tx, sql) });
-
-    const body = toJobView(job);
-    if (idempotencyKey !== undefined) {
-      await insertIdempotencyRecord(tx, {
-        tenantId,
-        key: idempotencyKey,
-        requestFingerprint: fingerprint,
-        responseStatus: 202,
-        responseBody: body,
-      });
-    }
-    return { status: 202, body, replayed: false };
+  const now = new Date();
+  const job = {
+    id: uuidv7(),
+    tenantId,
+    scenarioId: request.scenario_id,
+    scenario: request.scenario ?? null,
+    cpuRequest: request.cpu_request,
+    memoryGi: request.memory_gi,
+    status: "PENDING",
+    submittedAt: now,
+    updatedAt: now,
+  } satisfies NewJob;
+  const body = toJobView({
+    ...job,
+    failureReason: null,
+    exitCode: null,
+    namespace: null,
+    kubernetesJobName: null,
+    podName: null,
+    scheduledAt: null,
+    startedAt: null,
+    finishedAt: null,
   });
+  return {
+    kind: "accept",
+    job,
+    body,
+    idempotencyRecord:
+      idempotencyKey === undefined
+        ? undefined
+        : {
+            tenantId,
+            key: idempotencyKey,
+            requestFingerprint: fingerprint,
+            responseStatus: 202,
+            responseBody: body,
+          },
+  };
+}
+
+function refuse(refusal: ApiError): Decision {
+  return { kind: "refuse", refusal };
+}
+
+/** One JOB_SUBMITTED message per job, in the caller's transaction; the message id is the job's. */
+async function enqueueSubmittedJobs(
+  boss: PgBoss,
+  tx: DatabaseOrTransaction,
+  jobs: { id: string; tenantId: string }[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(
+    JOB_SUBMITTED_QUEUE,
+    jobs.map((job) => ({
+      id: job.id,
+      data: { jobId: job.id, tenantId: job.tenantId } satisfies JobSubmittedMessage,
+    })),
+    { db: fromDrizzle(tx, sql) },
+  );
 }

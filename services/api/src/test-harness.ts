@@ -6,7 +6,7 @@ import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { inject } from "vitest";
-import { createApp } from "./app.ts";
+import { type ApiDeps, createApp } from "./app.ts";
 
 export interface ApiTestContext {
   app: ReturnType<typeof createApp>;
@@ -28,7 +28,7 @@ let tenantCounter = 0;
 
 /** The api on its own copy of the migrated test database (real PostgreSQL, real pg-boss). */
 export async function startApiTestContext(
-  options: { bodyLimitBytes?: number } = {},
+  options: Pick<ApiDeps, "bodyLimitBytes" | "submitOptions"> = {},
 ): Promise<ApiTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 10 });
@@ -43,7 +43,7 @@ export async function startApiTestContext(
     boss,
     logger: pino({ level: "silent" }),
     metricsRegistry,
-    ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
+    ...options,
   });
 
   return {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import { preparedPerDatabase } from "../prepared.ts";
 import {
@@ -8,6 +8,7 @@ import {
   jobs,
   type NewJob,
 } from "../schema/jobs.ts";
+import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
 
 export async function insertJob(db: DatabaseOrTransaction, job: NewJob): Promise<Job> {
   const [created] = await db.insert(jobs).values(job).returning();
@@ -15,16 +16,36 @@ export async function insertJob(db: DatabaseOrTransaction, job: NewJob): Promise
   return created;
 }
 
-/** Jobs of the tenant that count against its concurrent-job limit (PENDING or RUNNING). */
-export async function countActiveJobs(
+/** Inserts jobs in one statement (nothing is read back: the caller has every value). */
+export async function insertJobs(db: DatabaseOrTransaction, newJobs: NewJob[]): Promise<void> {
+  if (newJobs.length > 0) await db.insert(jobs).values(newJobs);
+}
+
+/**
+ * Jobs of each tenant that count against its concurrent-job limit (PENDING or RUNNING), from
+ * tenant_job_counts. Exact only while the tenants' rows are locked (lockTenants): a tenant's
+ * submissions hold that lock, and its jobs only leave these statuses, never enter them, meanwhile.
+ */
+export async function countActiveJobsOfTenants(
   db: DatabaseOrTransaction,
-  tenantId: string,
-): Promise<number> {
-  const [row] = await db
-    .select({ active: count() })
-    .from(jobs)
-    .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])));
-  return row?.active ?? 0;
+  tenantIds: string[],
+): Promise<Map<string, number>> {
+  const rows = await db
+    .select({
+      tenantId: tenantJobCounts.tenantId,
+      active: sql<string>`sum(${tenantJobCounts.jobs})`,
+    })
+    .from(tenantJobCounts)
+    .where(
+      and(
+        inArray(tenantJobCounts.tenantId, tenantIds),
+        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES]),
+      ),
+    )
+    .groupBy(tenantJobCounts.tenantId);
+  const active = new Map(tenantIds.map((id) => [id, 0]));
+  for (const row of rows) active.set(row.tenantId, Number(row.active));
+  return active;
 }
 
 /** A job of this tenant; another tenant's job is not found, exactly like a missing one. */
@@ -99,18 +120,22 @@ export async function listJobs(
   };
 }
 
-/** How many jobs are in each status: of one tenant, or of all (statuses without jobs count 0). */
+/**
+ * How many jobs are in each status: of one tenant, or of all (statuses without jobs count 0).
+ * Reads the counts the triggers keep (tenant_job_counts): a few rows per tenant, however many
+ * jobs there are.
+ */
 export async function countJobsByStatus(
   db: DatabaseOrTransaction,
   params: { tenantId?: string } = {},
 ): Promise<Record<JobStatus, number>> {
   const rows = await db
-    .select({ status: jobs.status, jobs: count() })
-    .from(jobs)
-    .where(params.tenantId ? eq(jobs.tenantId, params.tenantId) : undefined)
-    .groupBy(jobs.status);
+    .select({ status: tenantJobCounts.status, jobs: sql<string>`sum(${tenantJobCounts.jobs})` })
+    .from(tenantJobCounts)
+    .where(params.tenantId ? eq(tenantJobCounts.tenantId, params.tenantId) : undefined)
+    .groupBy(tenantJobCounts.status);
   const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
-  for (const row of rows) counts[row.status] = row.jobs;
+  for (const row of rows) counts[row.status] = Number(row.jobs);
   return counts;
 }
 

@@ -1,4 +1,4 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, inArray } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../client.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { issueApiKey } from "./api-keys.ts";
@@ -33,15 +33,22 @@ export async function getTenant(
 }
 
 /**
- * Reads a tenant and locks its row until the transaction ends. Submissions of one tenant take
- * turns on this lock, which is what makes the concurrent-job limit hold under parallel requests.
+ * Reads tenants and locks their rows until the transaction ends (missing ones are left out).
+ * Submissions of one tenant take turns on this lock, which is what makes the concurrent-job
+ * limit hold under parallel requests. Rows are locked in id order, so two transactions locking
+ * overlapping sets of tenants wait for each other instead of deadlocking.
  */
-export async function lockTenant(
+export async function lockTenants(
   tx: DatabaseOrTransaction,
-  tenantId: string,
-): Promise<Tenant | undefined> {
-  const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for("update");
-  return tenant;
+  tenantIds: string[],
+): Promise<Tenant[]> {
+  if (tenantIds.length === 0) return [];
+  return tx
+    .select()
+    .from(tenants)
+    .where(inArray(tenants.id, tenantIds))
+    .orderBy(asc(tenants.id))
+    .for("update");
 }
 
 /**

@@ -11,9 +11,8 @@ import {
   jobWithScenarioSchema,
   toJobView,
 } from "@sumo/http/job-view";
-import type { PgBoss } from "pg-boss";
 import { submitJobRequestSchema } from "../schemas/job.ts";
-import { submitJob } from "../submit-job.ts";
+import type { JobSubmitter } from "../submit-job.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
 
 const security = [{ bearerAuth: [] }];
@@ -101,10 +100,10 @@ const listJobsRoute = createRoute({
 });
 
 /** `/v1/jobs`: submit, read and list the authenticated tenant's jobs. */
-export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
+export function jobsRoutes(deps: { db: Database; submitter: JobSubmitter }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(submitJobRoute, async (c) => {
-      const result = await submitJob(deps, {
+      const result = await deps.submitter.submit({
         tenantId: c.var.tenant.id,
         request: c.req.valid("json"),
         idempotencyKey: c.req.valid("header")["idempotency-key"],
