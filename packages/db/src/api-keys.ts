@@ -1,5 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
+/**
+ * The PostgreSQL NOTIFY channel on which every change to a key (revoked, deleted) is announced,
+ * with the key's hash in hex as payload (trigger in migration 0003).
+ */
+export const API_KEY_CHANGES_CHANNEL = "api_key_changes";
+
 /** Every tenant API key starts with this, so a leaked key is recognisable (and scannable). */
 export const API_KEY_PREFIX = "sumo_";
 

@@ -4,6 +4,7 @@ import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { ApiKeyCache } from "./api-key-cache.ts";
 import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
@@ -24,6 +25,8 @@ export interface ApiDeps {
   /** Live pod logs and quotas; without it logs come from the database only. */
   kubernetes?: KubernetesView;
   bodyLimitBytes?: number;
+  /** Remembers verified API keys; without it every request looks its key up. */
+  apiKeyCache?: ApiKeyCache;
   /** How submissions are batched into transactions (see JobSubmitter). */
   submitOptions?: Omit<JobSubmitterOptions, "metrics">;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
@@ -49,7 +52,7 @@ export function createApp(deps: ApiDeps) {
     description:
       "Submit SUMO traffic simulations as Kubernetes Jobs and follow them. Authenticate with `Authorization: Bearer <api key>`.",
   });
-  app.use("/v1/*", tenantAuth(deps.db));
+  app.use("/v1/*", tenantAuth(deps));
   app.route(
     "/",
     jobsRoutes({

@@ -7,6 +7,7 @@ import { serveUntilSignal } from "@sumo/http";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
+import { ApiKeyCache } from "./api-key-cache.ts";
 import { createApp } from "./app.ts";
 import { apiEnvSchema } from "./env.ts";
 import { KubernetesView } from "./kubernetes-view.ts";
@@ -35,6 +36,10 @@ try {
   logger.warn({ err: error }, "no Kubernetes configuration: logs from the database only");
 }
 
+// Verified API keys are remembered, and forgotten the moment a change to them is announced.
+const apiKeyCache = new ApiKeyCache({ databaseUrl: database.url, logger });
+await apiKeyCache.start();
+
 const metricsRegistry = createMetricsRegistry({ service: "api" });
 const metricsServer = new MetricsServer({
   registry: metricsRegistry,
@@ -52,6 +57,7 @@ const app = createApp({
   metricsRegistry,
   ...(kubernetes && { kubernetes }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  apiKeyCache,
   submitOptions: {
     maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,
     maxConcurrentBatches: env.SUBMIT_CONCURRENT_BATCHES,
@@ -70,6 +76,7 @@ serveUntilSignal({
   },
   async close() {
     await boss.stop({ graceful: false, close: true });
+    await apiKeyCache.stop();
     await database.close();
     await metricsServer.stop();
   },

@@ -1,12 +1,13 @@
 import { apiKeyHashesEqual, hashApiKey, looksLikeApiKey } from "@sumo/db/api-keys";
 import type { Database } from "@sumo/db/client";
 import { findTenantByApiKeyHash } from "@sumo/db/queries";
-import type { Tenant } from "@sumo/db/schema";
 import { ApiError } from "@sumo/http";
 import type { MiddlewareHandler } from "hono";
+import type { ApiKeyCache, VerifiedApiKey } from "./api-key-cache.ts";
 
 export interface TenantVariables {
-  tenant: Tenant;
+  /** The tenant whose live API key authenticated the request. */
+  tenantId: string;
 }
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
@@ -14,8 +15,17 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 /**
  * Authenticates `Authorization: Bearer <api key>` and puts the key's tenant on the context.
  * Missing, malformed, unknown and revoked keys are all 401, with nothing said about which.
+ * With a cache, keys verified before are answered from memory (see ApiKeyCache).
  */
-export function tenantAuth(db: Database): MiddlewareHandler<{ Variables: TenantVariables }> {
+export function tenantAuth(deps: {
+  db: Database;
+  apiKeyCache?: ApiKeyCache | undefined;
+}): MiddlewareHandler<{ Variables: TenantVariables }> {
+  const loadKey = async (keyHash: Buffer): Promise<VerifiedApiKey | undefined> => {
+    const found = await findTenantByApiKeyHash(deps.db, keyHash);
+    if (!found || !apiKeyHashesEqual(found.keyHash, keyHash)) return undefined;
+    return { tenantId: found.tenantId, apiKeyId: found.apiKeyId };
+  };
   return async (c, next) => {
     const header = c.req.header("authorization");
     const key = header ? BEARER.exec(header)?.[1] : undefined;
@@ -24,11 +34,11 @@ export function tenantAuth(db: Database): MiddlewareHandler<{ Variables: TenantV
     }
     if (!looksLikeApiKey(key)) throw unauthorized("Invalid API key");
     const keyHash = hashApiKey(key);
-    const found = await findTenantByApiKeyHash(db, keyHash);
-    if (!found || !apiKeyHashesEqual(found.keyHash, keyHash)) {
-      throw unauthorized("Invalid API key");
-    }
-    c.set("tenant", found.tenant);
+    const verified = deps.apiKeyCache
+      ? await deps.apiKeyCache.lookup(keyHash, () => loadKey(keyHash))
+      : await loadKey(keyHash);
+    if (!verified) throw unauthorized("Invalid API key");
+    c.set("tenantId", verified.tenantId);
     await next();
   };
 }

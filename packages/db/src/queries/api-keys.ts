@@ -3,7 +3,6 @@ import { generateApiKey } from "../api-keys.ts";
 import type { DatabaseOrTransaction } from "../client.ts";
 import { preparedPerDatabase } from "../prepared.ts";
 import { type ApiKey, apiKeys } from "../schema/api-keys.ts";
-import { type Tenant, tenants } from "../schema/tenants.ts";
 
 export async function insertApiKey(
   db: DatabaseOrTransaction,
@@ -26,9 +25,8 @@ export async function issueApiKey(
 
 const tenantByApiKeyHash = preparedPerDatabase((db) =>
   db
-    .select({ tenant: tenants, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
+    .select({ tenantId: apiKeys.tenantId, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
     .from(apiKeys)
-    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
     .prepare("tenant_by_api_key_hash"),
 );
@@ -37,7 +35,7 @@ const tenantByApiKeyHash = preparedPerDatabase((db) =>
 export async function findTenantByApiKeyHash(
   db: DatabaseOrTransaction,
   keyHash: Buffer,
-): Promise<{ tenant: Tenant; apiKeyId: string; keyHash: Buffer } | undefined> {
+): Promise<{ tenantId: string; apiKeyId: string; keyHash: Buffer } | undefined> {
   const [row] = await tenantByApiKeyHash(db).execute({ keyHash });
   return row;
 }

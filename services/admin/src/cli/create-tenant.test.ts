@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient } from "@sumo/db/client";
-import { findTenantByApiKeyHash } from "@sumo/db/queries";
+import { findTenantByApiKeyHash, getTenant } from "@sumo/db/queries";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 
@@ -43,7 +43,8 @@ it("creates a tenant with its limits and prints a working API key once", async (
   const client = createDatabaseClient(database.url, { maxConnections: 1 });
   try {
     const found = await findTenantByApiKeyHash(client.db, hashApiKey(printed.api_key));
-    expect(found?.tenant).toMatchObject({
+    expect(found?.tenantId).toBe(printed.tenant_id);
+    expect(await getTenant(client.db, printed.tenant_id)).toMatchObject({
       id: printed.tenant_id,
       name: "acme",
       cpuLimit: 2.5,

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const liveTenantOf = async (apiKey: string) =>
-  (await findTenantByApiKeyHash(ctx.database.db, hashApiKey(apiKey)))?.tenant.id;
+  (await findTenantByApiKeyHash(ctx.database.db, hashApiKey(apiKey)))?.tenantId;
 
 describe("admin authentication", () => {
   it("refuses requests without the admin token, including tenant API keys", async () => {

@@ -2,11 +2,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import {
   countJobsByStatus,
+  getTenant,
   listTenantJobs,
   listTenantWaitingJobs,
   sumTenantRunningResources,
 } from "@sumo/db/queries";
-import { errorResponses, type HttpEnv } from "@sumo/http";
+import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
 import { jobSchema, toJobView } from "@sumo/http/job-view";
 import { tenantNamespaceName } from "@sumo/kubernetes";
 import type { Logger } from "pino";
@@ -79,7 +80,8 @@ export function dashboardRoutes(deps: {
   logger: Logger;
 }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(dashboardRoute, async (c) => {
-    const tenant = c.var.tenant;
+    const tenant = await getTenant(deps.db, c.var.tenantId);
+    if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
     const namespace = tenantNamespaceName(tenant.id);
     const [counts, running, recent, waiting, quota] = await Promise.all([
       countJobsByStatus(deps.db, { tenantId: tenant.id }),

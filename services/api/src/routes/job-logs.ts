@@ -76,7 +76,7 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
     const { job_id: jobId } = c.req.valid("param");
     const { tail, follow } = c.req.valid("query");
     const job = isUuid(jobId)
-      ? await getTenantJob(deps.db, { tenantId: c.var.tenant.id, jobId })
+      ? await getTenantJob(deps.db, { tenantId: c.var.tenantId, jobId })
       : undefined;
     if (!job) throw new ApiError("not_found", "No such job");
 

@@ -104,7 +104,7 @@ export function jobsRoutes(deps: { db: Database; submitter: JobSubmitter }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(submitJobRoute, async (c) => {
       const result = await deps.submitter.submit({
-        tenantId: c.var.tenant.id,
+        tenantId: c.var.tenantId,
         request: c.req.valid("json"),
         idempotencyKey: c.req.valid("header")["idempotency-key"],
       });
@@ -116,7 +116,7 @@ export function jobsRoutes(deps: { db: Database; submitter: JobSubmitter }) {
       const { job_id: jobId } = c.req.valid("param");
       // A malformed id names no job: the same 404 as a missing or another tenant's job.
       const job = isUuid(jobId)
-        ? await getTenantJob(deps.db, { tenantId: c.var.tenant.id, jobId })
+        ? await getTenantJob(deps.db, { tenantId: c.var.tenantId, jobId })
         : undefined;
       if (!job) throw new ApiError("not_found", "No such job");
       return c.json({ ...toJobView(job), scenario: job.scenario ?? null }, 200);
@@ -124,7 +124,7 @@ export function jobsRoutes(deps: { db: Database; submitter: JobSubmitter }) {
     .openapi(listJobsRoute, async (c) => {
       const { status, limit, cursor } = c.req.valid("query");
       const page = await listTenantJobs(deps.db, {
-        tenantId: c.var.tenant.id,
+        tenantId: c.var.tenantId,
         limit,
         ...(status ? { status } : {}),
         ...(cursor ? { after: cursor } : {}),

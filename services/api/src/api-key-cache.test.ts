@@ -1,0 +1,115 @@
+import { hashApiKey } from "@sumo/db/api-keys";
+import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
+import { createTenantWithApiKey, findTenantByApiKeyHash, revokeApiKey } from "@sumo/db/queries";
+import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ApiKeyCache, type VerifiedApiKey } from "./api-key-cache.ts";
+
+let database: TestDatabase;
+let client: DatabaseClient;
+let cache: ApiKeyCache;
+beforeAll(async () => {
+  database = await createTestDatabase(inject("templateDatabaseUrl"));
+  client = createDatabaseClient(database.url, { maxConnections: 2 });
+  cache = new ApiKeyCache({
+    databaseUrl: database.url,
+    logger: pino({ level: "silent" }),
+    reconnectDelayMs: 300,
+  });
+  await cache.start();
+});
+afterAll(async () => {
+  await cache.stop();
+  await client.close();
+  await database.drop();
+});
+
+let tenantCounter = 0;
+
+/** A tenant's key, and a lookup through the cache that counts its trips to the database. */
+async function keyOfNewTenant() {
+  tenantCounter += 1;
+  const created = await createTenantWithApiKey(client.db, { name: `cache-${tenantCounter}` });
+  const keyHash = hashApiKey(created.apiKey);
+  let loads = 0;
+  const lookup = () =>
+    cache.lookup(keyHash, async (): Promise<VerifiedApiKey | undefined> => {
+      loads += 1;
+      const found = await findTenantByApiKeyHash(client.db, keyHash);
+      return found && { tenantId: found.tenantId, apiKeyId: found.apiKeyId };
+    });
+  return { created, lookup, loads: () => loads };
+}
+
+/** Polls `lookup` (no fixed sleeps) until `done` holds; fails after a deadline. */
+async function lookupUntil(
+  lookup: () => Promise<VerifiedApiKey | undefined>,
+  done: (key: VerifiedApiKey | undefined) => boolean,
+) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const key = await lookup();
+    if (done(key)) return key;
+    if (Date.now() > deadline) throw new Error(`lookup still returned ${JSON.stringify(key)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function until(condition: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in 5 s");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe("ApiKeyCache", () => {
+  it("asks the database once for a live key, then answers from memory", async () => {
+    const { created, lookup, loads } = await keyOfNewTenant();
+    expect(await lookup()).toEqual({ tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
+    expect(await lookup()).toEqual({ tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
+    expect(await lookup()).toBeDefined();
+    expect(loads()).toBe(1);
+  });
+
+  it("never remembers an unknown key", async () => {
+    const { created, lookup, loads } = await keyOfNewTenant();
+    await revokeApiKey(client.db, { tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
+    expect(await lookup()).toBeUndefined();
+    expect(await lookup()).toBeUndefined();
+    expect(loads()).toBe(2);
+  });
+
+  it("forgets a key as soon as its revocation is announced", async () => {
+    const { created, lookup } = await keyOfNewTenant();
+    expect(await lookup()).toBeDefined();
+    await revokeApiKey(client.db, { tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
+    expect(await lookupUntil(lookup, (key) => key === undefined)).toBeUndefined();
+    // And stays forgotten: the database says no every time.
+    expect(await lookup()).toBeUndefined();
+  });
+
+  it("answers nothing from memory while it cannot hear changes, and resumes once it can", async () => {
+    const { lookup, loads } = await keyOfNewTenant();
+    await lookup();
+    await lookup();
+    expect(loads()).toBe(1);
+    // The listening connection dies (a database restart or failover looks the same).
+    await client.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sumo-api-key-listener' AND datname = current_database()",
+    );
+    await until(() => !cache.isListening);
+    // Every lookup while it cannot listen goes to the database.
+    const whileDown = loads();
+    await lookup();
+    await lookup();
+    expect(loads() - whileDown).toBe(2);
+    // Back: it starts empty (changes may have been missed), then remembers again.
+    await until(() => cache.isListening);
+    const afterReconnect = loads();
+    await lookup();
+    await lookup();
+    expect(loads() - afterReconnect).toBe(1);
+  });
+});
