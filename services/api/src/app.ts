@@ -28,7 +28,7 @@ export interface ApiDeps {
   /** Remembers verified API keys; without it every request looks its key up. */
   apiKeyCache?: ApiKeyCache;
   /** How submissions are batched into transactions (see JobSubmitter). */
-  submitOptions?: Omit<JobSubmitterOptions, "metrics">;
+  submitOptions?: Omit<JobSubmitterOptions, "metrics" | "logger">;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
 }
@@ -60,6 +60,7 @@ export function createApp(deps: ApiDeps) {
       submitter: new JobSubmitter(deps, {
         ...deps.submitOptions,
         metrics: submissionMetrics(deps.metricsRegistry),
+        logger: deps.logger,
       }),
     }),
   );

@@ -5,16 +5,18 @@ import {
   findIdempotencyRecords,
   idempotencyRecordKey,
   insertIdempotencyRecords,
-  insertJobs,
+  insertSubmittedJobs,
   lockTenants,
   type NewIdempotencyRecord,
+  type SubmittedJob,
 } from "@sumo/db/queries";
 import { JOB_SUBMITTED_QUEUE, type JobSubmittedMessage } from "@sumo/db/queues";
-import type { NewJob, Tenant } from "@sumo/db/schema";
+import type { Tenant } from "@sumo/db/schema";
 import { ApiError, type ErrorDetail } from "@sumo/http";
 import { type JobView, toJobView } from "@sumo/http/job-view";
 import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { Logger } from "pino";
 import { stringify } from "safe-stable-stringify";
 import { v7 as uuidv7 } from "uuid";
 import type { SubmitJobRequest } from "./schemas/job.ts";
@@ -45,6 +47,7 @@ export interface JobSubmitterOptions {
   /** Transactions writing submissions at once; the rest wait and form the next batches. */
   maxConcurrentBatches?: number;
   metrics?: SubmissionMetrics;
+  logger?: Logger;
 }
 
 interface WaitingSubmission {
@@ -66,6 +69,7 @@ export class JobSubmitter {
   readonly #maxBatchSize: number;
   readonly #maxConcurrentBatches: number;
   readonly #metrics: SubmissionMetrics | undefined;
+  readonly #logger: Logger | undefined;
   #waiting: WaitingSubmission[] = [];
   #running = 0;
   #dispatchScheduled = false;
@@ -75,6 +79,7 @@ export class JobSubmitter {
     this.#maxBatchSize = options.maxBatchSize ?? 100;
     this.#maxConcurrentBatches = options.maxConcurrentBatches ?? 4;
     this.#metrics = options.metrics;
+    this.#logger = options.logger;
   }
 
   submit(submission: JobSubmission): Promise<SubmitJobResult> {
@@ -120,6 +125,10 @@ export class JobSubmitter {
       }
       // One submission's data may be what the database refused: alone, it fails alone.
       this.#metrics?.recordSplit();
+      this.#logger?.warn(
+        { err: error, submissions: batch.length },
+        "the database refused a batch of submissions: retrying them one at a time",
+      );
       await Promise.all(batch.map((waiting) => this.#write([waiting])));
       return;
     }
@@ -169,7 +178,7 @@ export async function submitJobBatch(
 
     const accepted = decided.filter((d) => d.kind === "accept");
     const jobs = accepted.map((d) => d.job);
-    await insertJobs(tx, jobs);
+    await insertSubmittedJobs(tx, jobs);
     await enqueueSubmittedJobs(deps.boss, tx, jobs);
     await insertIdempotencyRecords(
       tx,
@@ -189,7 +198,7 @@ type Earlier = Pick<NewIdempotencyRecord, "requestFingerprint" | "responseBody">
 type Decision =
   | {
       kind: "accept";
-      job: NewJob & { id: string };
+      job: SubmittedJob;
       body: JobView;
       /** What a retry with the same Idempotency-Key gets; none without a key. */
       idempotencyRecord: NewIdempotencyRecord | undefined;
@@ -261,19 +270,19 @@ function decide(
   }
 
   const now = new Date();
-  const job = {
+  const job: SubmittedJob = {
     id: uuidv7(),
     tenantId,
     scenarioId: request.scenario_id,
     scenario: request.scenario ?? null,
     cpuRequest: request.cpu_request,
     memoryGi: request.memory_gi,
-    status: "PENDING",
     submittedAt: now,
-    updatedAt: now,
-  } satisfies NewJob;
+  };
   const body = toJobView({
     ...job,
+    status: "PENDING",
+    updatedAt: now,
     failureReason: null,
     exitCode: null,
     namespace: null,

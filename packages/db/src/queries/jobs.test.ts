@@ -10,7 +10,7 @@ import {
   failActiveJob,
   getTenantJob,
   insertJob,
-  insertJobs,
+  insertSubmittedJobs,
   type ObservedJobStatus,
   recordObservedJobStatus,
 } from "./jobs.ts";
@@ -94,9 +94,18 @@ describe("countJobsByStatus", () => {
     const aJobs = ids(5);
     const bJobs = ids(3);
     // One statement inserting several tenants' jobs, like a batch of submissions.
-    await insertJobs(client.db, [
-      ...aJobs.map((id) => ({ id, tenantId: a.id, scenarioId: "s", cpuRequest: 1, memoryGi: 1 })),
-      ...bJobs.map((id) => ({ id, tenantId: b.id, scenarioId: "s", cpuRequest: 1, memoryGi: 1 })),
+    const submitted = (tenantId: string) => (id: string) => ({
+      id,
+      tenantId,
+      scenarioId: "s",
+      scenario: { end: 60 },
+      cpuRequest: 1,
+      memoryGi: 1,
+      submittedAt: new Date(),
+    });
+    await insertSubmittedJobs(client.db, [
+      ...aJobs.map(submitted(a.id)),
+      ...bJobs.map(submitted(b.id)),
     ]);
     const observe = (jobId: string, status: ObservedJobStatus["status"]) =>
       recordObservedJobStatus(client.db, {

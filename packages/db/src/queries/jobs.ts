@@ -16,9 +16,40 @@ export async function insertJob(db: DatabaseOrTransaction, job: NewJob): Promise
   return created;
 }
 
-/** Inserts jobs in one statement (nothing is read back: the caller has every value). */
-export async function insertJobs(db: DatabaseOrTransaction, newJobs: NewJob[]): Promise<void> {
-  if (newJobs.length > 0) await db.insert(jobs).values(newJobs);
+/** A job as submitted: PENDING, nothing known about it in Kubernetes yet. */
+export type SubmittedJob = Pick<
+  Job,
+  "id" | "tenantId" | "scenarioId" | "scenario" | "cpuRequest" | "memoryGi" | "submittedAt"
+>;
+
+/**
+ * Inserts submitted jobs as PENDING in one statement whose text never changes: the rows travel
+ * as one JSON parameter (jsonb_to_recordset), so neither building the query nor planning it
+ * grows with the batch. Nothing is read back: the caller has every value.
+ */
+export async function insertSubmittedJobs(
+  db: DatabaseOrTransaction,
+  submitted: SubmittedJob[],
+): Promise<void> {
+  if (submitted.length === 0) return;
+  const rows = JSON.stringify(
+    submitted.map((job) => ({
+      id: job.id,
+      tenant_id: job.tenantId,
+      scenario_id: job.scenarioId,
+      scenario: job.scenario,
+      cpu_request: job.cpuRequest,
+      memory_gi: job.memoryGi,
+      submitted_at: job.submittedAt.toISOString(),
+    })),
+  );
+  await db.execute(sql`
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
+    SELECT id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
+    FROM jsonb_to_recordset(${rows}::jsonb) AS submitted(
+      id uuid, tenant_id uuid, scenario_id text, scenario jsonb,
+      cpu_request numeric, memory_gi numeric, submitted_at timestamptz
+    )`);
 }
 
 /**
