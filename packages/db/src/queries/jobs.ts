@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import { preparedPerDatabase } from "../prepared.ts";
 import {
@@ -127,18 +127,19 @@ export async function listJobs(
   if (params.tenantId) conditions.push(eq(jobs.tenantId, params.tenantId));
   if (params.status) conditions.push(eq(jobs.status, params.status));
   if (params.after) {
+    // A row comparison, so the cursor becomes a range of the index rather than a filter.
     conditions.push(
-      or(
-        lt(jobs.submittedAt, params.after.submittedAt),
-        and(eq(jobs.submittedAt, params.after.submittedAt), lt(jobs.id, params.after.id)),
-      ),
+      sql`(${jobs.submittedAt}, ${jobs.id}) < (${params.after.submittedAt.toISOString()}::timestamptz, ${params.after.id}::uuid)`,
     );
   }
   const rows = await db
     .select()
     .from(jobs)
     .where(and(...conditions))
-    .orderBy(desc(jobs.submittedAt), desc(jobs.id))
+    // NULLS LAST as the indexes are built (drizzle's .desc()); plain DESC means NULLS FIRST,
+    // which no index matches: every page would read and sort all of the matching jobs. Both
+    // columns are NOT NULL, so the order itself is the same.
+    .orderBy(sql`${jobs.submittedAt} desc nulls last`, sql`${jobs.id} desc nulls last`)
     .limit(params.limit + 1);
   const page = rows.slice(0, params.limit);
   const last = page.at(-1);
