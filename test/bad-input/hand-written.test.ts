@@ -324,6 +324,7 @@ describe("long and odd strings", () => {
     ["a NUL in a key", '{"a\\u0000":1}'],
     ["a lone surrogate", '{"net":"\\ud800"}'],
     ["a lone surrogate in a key", '{"\\udfff":1}'],
+    ["120 KiB of UTF-8 in 40 Ki characters", JSON.stringify({ blob: "€".repeat(40 * 1024) })],
     ["nesting 65 deep", `{"a":${"[".repeat(64)}${"]".repeat(64)}}`],
     ["nesting 100,000 deep", `{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`],
   ];

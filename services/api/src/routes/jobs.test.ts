@@ -123,6 +123,11 @@ describe("POST /v1/jobs", () => {
       { ...validJob, scenario: { blob: "x".repeat(97 * 1024) } },
       ["scenario"],
     ],
+    [
+      "scenario over 96 KiB in UTF-8, under it in characters",
+      { ...validJob, scenario: { blob: "€".repeat(40 * 1024) } },
+      ["scenario"],
+    ],
     ["scenario with a NUL", { ...validJob, scenario: { net: "a\u0000b" } }, ["scenario"]],
     ["scenario with a NUL in a key", { ...validJob, scenario: { "a\u0000": 1 } }, ["scenario"]],
     ["scenario with a lone surrogate", { ...validJob, scenario: { net: "\ud800" } }, ["scenario"]],

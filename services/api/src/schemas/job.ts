@@ -31,8 +31,9 @@ function scenarioProblem(scenario: Record<string, unknown>): string | undefined 
       pending.push({ value: child, depth: depth + 1 });
     }
   }
-  if (JSON.stringify(scenario).length > MAX_SCENARIO_BYTES) {
-    // The simulation receives it in an environment variable, which Linux caps at 128 KiB.
+  // Bytes, not characters: the simulation receives it in an environment variable, which
+  // Linux caps at 128 KiB, and 96 Ki of "€" are 288 KiB.
+  if (Buffer.byteLength(JSON.stringify(scenario), "utf8") > MAX_SCENARIO_BYTES) {
     return `at most ${MAX_SCENARIO_BYTES / 1024} KiB of JSON`;
   }
   return undefined;
