@@ -320,6 +320,7 @@ describe("numeric edge cases", () => {
 
 describe("long and odd strings", () => {
   const scenarios: [string, string][] = [
+    ["a __proto__ key, which parsing would drop", '{"__proto__":{"x":1},"net":"a"}'],
     ["a NUL in a value", '{"net":"a\\u0000b"}'],
     ["a NUL in a key", '{"a\\u0000":1}'],
     ["a lone surrogate", '{"net":"\\ud800"}'],

@@ -128,6 +128,11 @@ describe("POST /v1/jobs", () => {
       { ...validJob, scenario: { blob: "€".repeat(40 * 1024) } },
       ["scenario"],
     ],
+    [
+      "scenario with a __proto__ key (zod would drop it)",
+      { ...validJob, scenario: JSON.parse('{"__proto__":{"x":1},"b":2}') },
+      ["scenario"],
+    ],
     ["scenario with a NUL", { ...validJob, scenario: { net: "a\u0000b" } }, ["scenario"]],
     ["scenario with a NUL in a key", { ...validJob, scenario: { "a\u0000": 1 } }, ["scenario"]],
     ["scenario with a lone surrogate", { ...validJob, scenario: { net: "\ud800" } }, ["scenario"]],

@@ -71,11 +71,20 @@ export const submitJobRequestSchema = z
         example: 2,
       }),
     scenario: z
-      .record(z.string(), z.unknown())
-      .check((ctx) => {
-        const problem = scenarioProblem(ctx.value);
-        if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
-      })
+      .preprocess(
+        (input, ctx) => {
+          // zod drops a "__proto__" key when it copies the object (assigning it would set the
+          // copy's prototype): it would vanish from what is stored and run, with a 202.
+          if (typeof input === "object" && input !== null && Object.hasOwn(input, "__proto__")) {
+            ctx.issues.push({ code: "custom", message: '"__proto__" cannot be a key', input });
+          }
+          return input;
+        },
+        z.record(z.string(), z.unknown()).check((ctx) => {
+          const problem = scenarioProblem(ctx.value);
+          if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+        }),
+      )
       .optional()
       .openapi({
         description: `Scenario data, any JSON object; handed to the simulation as-is. At most ${MAX_SCENARIO_BYTES / 1024} KiB of JSON, nested at most ${MAX_SCENARIO_DEPTH} levels deep, its strings and keys valid Unicode without NUL (U+0000).`,
