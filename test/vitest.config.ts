@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["cluster/**/*.test.ts", "helm/**/*.test.ts", "e2e/**/*.test.ts"],
+    include: [
+      "cluster/**/*.test.ts",
+      "helm/**/*.test.ts",
+      "e2e/**/*.test.ts",
+      "bad-input/**/*.test.ts",
+    ],
     globalSetup: [
       "../packages/db/src/vitest-global-setup.ts",
       "./cluster-global-setup.ts",

@@ -57,7 +57,21 @@ describe("createHttpApp", () => {
       body: '{"n":1}',
     });
     expect(await ok.json()).toEqual({ n: 1 });
-    for (const contentType of ["text/plain", "application/jsonx", "multipart/form-data"]) {
+    for (const contentType of ['application/json;charset="UTF-8"', "application/problem+json"]) {
+      const accepted = await app.request("/echo", {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body: '{"n":2}',
+      });
+      expect(accepted.status, contentType).toBe(200);
+    }
+    for (const contentType of [
+      "text/plain",
+      "application/jsonx",
+      "multipart/form-data",
+      "application/json; charset=utf-16",
+      "application/json; charset=iso-8859-1",
+    ]) {
       const refused = await app.request("/echo", {
         method: "POST",
         headers: { "content-type": contentType },
@@ -76,6 +90,30 @@ describe("createHttpApp", () => {
     } as RequestInit);
     expect(response.status).toBe(413);
     expect(((await response.json()) as any).error.code).toBe("payload_too_large");
+  });
+});
+
+describe("methods", () => {
+  it("answers a served path asked with another method with 405 and the methods it takes", async () => {
+    const app = appUnderTest();
+    const response = await app.request("/echo", { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    const body: any = await response.json();
+    expect(body.error).toMatchObject({ code: "method_not_allowed" });
+    expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
+
+    const crash = await app.request("/crash", { method: "PUT" });
+    expect(crash.status).toBe(405);
+    expect(crash.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("answers a path nothing serves with 404, whatever the method", async () => {
+    for (const method of ["GET", "DELETE", "PROPFIND"]) {
+      const response = await appUnderTest().request("/nowhere", { method });
+      expect(response.status, method).toBe(404);
+      expect(((await response.json()) as any).error.code).toBe("not_found");
+    }
   });
 });
 

@@ -3,6 +3,8 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { METHOD_NAME_ALL, type Router } from "hono/router";
+import type { RouterRoute } from "hono/types";
 import { type PinoLogger, pinoLogger } from "hono-pino";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -67,17 +69,47 @@ export function createHttpApp<Variables extends object>(
     }),
   );
   app.use(requireJsonBody);
-  app.notFound((c) =>
-    errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => {
+    // A path the app serves, asked with a method it does not: 405 with the methods it does.
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return errorResponse(
+        c,
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return errorResponse(
+      c,
+      new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`),
+    );
+  });
   app.onError((error, c) => errorResponse(c, toApiError(error, c)));
   return app;
 }
 
+const ROUTABLE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** The methods some handler (not a middleware) answers on `path`; HEAD wherever GET is. */
+function allowedMethods(app: { router: Router<[unknown, RouterRoute]> }, path: string): string[] {
+  const allowed = ROUTABLE_METHODS.filter((method) =>
+    app.router.match(method, path)[0].some(([[, route]]) => route.method !== METHOD_NAME_ALL),
+  );
+  return allowed.includes("GET") ? ["GET", "HEAD", ...allowed.slice(1)] : allowed;
+}
+
 /** Request bodies are JSON: anything else is refused before a handler sees it. */
 const requireJsonBody: MiddlewareHandler = async (c, next) => {
-  if (hasBody(c) && !isJson(c.req.header("content-type"))) {
-    throw new ApiError("unsupported_media_type", "Request bodies must be application/json");
+  if (hasBody(c)) {
+    const contentType = c.req.header("content-type");
+    if (!isJson(contentType)) {
+      throw new ApiError("unsupported_media_type", "Request bodies must be application/json");
+    }
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be read wrong.
+    if (!isUtf8(contentType)) {
+      throw new ApiError("unsupported_media_type", "JSON request bodies must be UTF-8");
+    }
   }
   await next();
 };
@@ -94,6 +126,16 @@ function hasBody(c: Context): boolean {
 function isJson(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(";", 1)[0]?.trim().toLowerCase() ?? "";
   return mediaType === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
+function isUtf8(contentType: string | undefined): boolean {
+  const charset = contentType
+    ?.split(";")
+    .slice(1)
+    .map((parameter) => parameter.split("="))
+    .find(([name]) => name?.trim().toLowerCase() === "charset")?.[1];
+  if (charset === undefined) return true;
+  return ["utf-8", "utf8"].includes(charset.trim().replace(/^"|"$/g, "").toLowerCase());
 }
 
 export function validationError(error: z.ZodError): ApiError {

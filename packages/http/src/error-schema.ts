@@ -15,6 +15,17 @@ export const errorSchema = z
   })
   .openapi("Error");
 
+/**
+ * What any route with a JSON request body can answer before its handler runs: a body that is
+ * not JSON, not declared as JSON (UTF-8), over the body limit, or not what the schema says.
+ */
+export const JSON_BODY_ERRORS = [
+  "invalid_json",
+  "unsupported_media_type",
+  "payload_too_large",
+  "validation_failed",
+] as const satisfies readonly ErrorCode[];
+
 /** OpenAPI `responses` entries for the given error codes, grouped by status. */
 export function errorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();

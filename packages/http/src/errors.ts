@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -19,6 +20,7 @@ export const ERROR_STATUS = {
   job_exceeds_tenant_limits: 422,
   idempotency_key_reused: 422,
   concurrent_job_limit_reached: 429,
+  headers_too_large: 431,
   internal_error: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;

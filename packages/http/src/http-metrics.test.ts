@@ -58,7 +58,8 @@ describe("httpMetrics", () => {
     expect((await app.request("/items/x")).status).toBe(401);
     expect((await app.request("/busy")).status).toBe(429);
     expect((await app.request("/nothing/here/42")).status).toBe(404);
-    expect((await app.request("/busy", { method: "PROPFIND" })).status).toBe(404);
+    expect((await app.request("/busy", { method: "PROPFIND" })).status).toBe(405);
+    expect((await app.request("/nothing", { method: "PROPFIND" })).status).toBe(404);
 
     const samples = await metricSamples(registry, "sumo_http_requests_total");
     expect(samples.map((s) => s.labels)).toEqual(
@@ -66,6 +67,7 @@ describe("httpMetrics", () => {
         { method: "GET", route: "/items/:item_id", status: "401" },
         { method: "GET", route: "/busy", status: "429" },
         { method: "GET", route: "unmatched", status: "404" },
+        { method: "other", route: "unmatched", status: "405" },
         { method: "other", route: "unmatched", status: "404" },
       ]),
     );

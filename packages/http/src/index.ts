@@ -1,10 +1,11 @@
+export { answerClientErrors } from "./client-errors.ts";
 export {
   createHttpApp,
   type HttpAppOptions,
   type HttpEnv,
   validationError,
 } from "./create-http-app.ts";
-export { errorResponses, errorSchema } from "./error-schema.ts";
+export { errorResponses, errorSchema, JSON_BODY_ERRORS } from "./error-schema.ts";
 export {
   ApiError,
   ERROR_CODES,

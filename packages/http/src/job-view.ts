@@ -89,7 +89,11 @@ function decodeJobCursor(value: string): JobCursor | undefined {
     const [time, id] = decoded;
     if (typeof time !== "string" || typeof id !== "string" || !isUuid(id)) return undefined;
     const submittedAt = new Date(time);
-    return Number.isNaN(submittedAt.getTime()) ? undefined : { submittedAt, id };
+    // Years 1 to 9999 only: JavaScript dates reach further than PostgreSQL's timestamps (and
+    // year 0, which it has no word for), and a cursor this API wrote is never out there.
+    const year = submittedAt.getUTCFullYear();
+    if (Number.isNaN(year) || year < 1 || year > 9999) return undefined;
+    return { submittedAt, id };
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
+import { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { answerClientErrors } from "./client-errors.ts";
 
 export interface ServeUntilSignalOptions {
   /** The service's name in its log lines ("<name> listening"). */
@@ -27,6 +29,7 @@ export function serveUntilSignal(options: ServeUntilSignalOptions): void {
     { fetch: options.fetch, hostname: options.host, port: options.port },
     (info) => logger.info({ address: info.address, port: info.port }, `${options.name} listening`),
   );
+  if (server instanceof Server) answerClientErrors(server, logger);
   let shuttingDown = false;
   async function shutdown(signal: string) {
     if (shuttingDown) return;

@@ -68,6 +68,9 @@ describe("tenants", () => {
       { name: "ok", memory_limit_gi: -1 },
       { name: "ok", max_concurrent_jobs: 1.5 },
       { name: "ok", surprise: true },
+      // Passes multipleOf(0.001) as rounding error; the 3-decimal column would store 0.
+      { name: "ok", cpu_limit: 5e-324 },
+      { name: "ok", memory_limit_gi: 1e-7 },
     ]) {
       const response = await ctx.request("POST", "/admin/tenants", { body });
       expect(response.status, JSON.stringify(body)).toBe(422);
@@ -90,6 +93,16 @@ describe("tenants", () => {
     } while (cursor);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(["page-a", "page-b", "page-c"]));
+  });
+
+  it("refuses cursors no page returned, NUL and invalid UTF-8 included", async () => {
+    for (const cursor of ["AA", "_w", "%00"]) {
+      const response = await ctx.request("GET", `/admin/tenants?cursor=${cursor}`);
+      expect(response.status, cursor).toBe(422);
+      expect(response.body.error.details).toEqual([
+        { field: "cursor", message: "not a cursor returned by this API" },
+      ]);
+    }
   });
 
   it("changes limits and queues the quota update in the same transaction", async () => {

@@ -11,17 +11,20 @@ import {
 } from "@sumo/db/queries";
 import { TENANT_LIMITS_CHANGED_QUEUE, type TenantLimitsChangedMessage } from "@sumo/db/queues";
 import { type ApiKey, DEFAULT_TENANT_LIMITS, type Tenant } from "@sumo/db/schema";
-import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
 import { isUuid } from "@sumo/http/ids";
 import { sql } from "drizzle-orm";
 import { fromDrizzle, type PgBoss } from "pg-boss";
 
 const security = [{ adminToken: [] }];
 
-const cpuLimit = z.number().positive().max(100_000).multipleOf(0.001, "at most 3 decimal places");
+// At least 0.001, not just positive: zod's multipleOf lets through values so small their
+// quotient by the step looks like rounding error (5e-324), which the database's 3-decimal
+// numeric stores as 0, against its check constraint.
+const cpuLimit = z.number().min(0.001).max(100_000).multipleOf(0.001, "at most 3 decimal places");
 const memoryLimitGi = z
   .number()
-  .positive()
+  .min(0.001)
   .max(1_000_000)
   .multipleOf(0.001, "at most 3 decimal places");
 const maxConcurrentJobs = z.number().int().min(1).max(100_000);
@@ -113,7 +116,7 @@ const createTenantRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "validation_failed", "conflict"),
+    ...errorResponses("unauthorized", ...JSON_BODY_ERRORS, "conflict"),
   },
 });
 
@@ -180,7 +183,7 @@ const updateLimitsRoute = createRoute({
               max_concurrent_jobs: maxConcurrentJobs.optional(),
             })
             .refine((body) => Object.keys(body).length > 0, "name at least one limit")
-            .openapi("UpdateTenantLimitsRequest"),
+            .openapi("UpdateTenantLimitsRequest", { minProperties: 1 }),
         },
       },
     },
@@ -190,7 +193,7 @@ const updateLimitsRoute = createRoute({
       description: "The updated tenant.",
       content: { "application/json": { schema: tenantSchema } },
     },
-    ...errorResponses("unauthorized", "not_found", "validation_failed"),
+    ...errorResponses("unauthorized", "not_found", ...JSON_BODY_ERRORS),
   },
 });
 
@@ -326,7 +329,11 @@ export function tenantsRoutes(deps: { db: Database; boss: PgBoss }) {
 
 function decodeNameCursor(cursor: string): string {
   const name = Buffer.from(cursor, "base64url").toString("utf8");
-  if (name.length === 0 || name.length > 63) {
+  // Only what encoding a tenant's name gives back: not empty, valid UTF-8 (re-encodes to the
+  // same cursor) and no NUL, which PostgreSQL text cannot hold. Names made by the CLI may be
+  // longer than the API's 63 characters, so length is no test.
+  const canonical = Buffer.from(name, "utf8").toString("base64url") === cursor;
+  if (name.length === 0 || !canonical || name.includes("\0")) {
     throw new ApiError("validation_failed", "Invalid request: cursor", {
       details: [{ field: "cursor", message: "not a cursor returned by this API" }],
     });

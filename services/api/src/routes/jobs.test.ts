@@ -22,6 +22,12 @@ function expectError(body: any, code: string) {
   expect(body.error.request_id).toMatch(/\S+/);
 }
 
+function cursorAt(time: string): string {
+  return Buffer.from(JSON.stringify([time, "00000000-0000-7000-8000-000000000000"])).toString(
+    "base64url",
+  );
+}
+
 async function queueMessagesFor(jobIds: string[]) {
   const result = await ctx.database.pool.query(
     "SELECT id::text, name, data FROM pgboss.job WHERE id = ANY($1::uuid[])",
@@ -105,6 +111,9 @@ describe("POST /v1/jobs", () => {
     ["cpu_request as string", { ...validJob, cpu_request: "1" }, ["cpu_request"]],
     ["cpu_request below a millicore", { ...validJob, cpu_request: 0.0001 }, ["cpu_request"]],
     ["cpu_request huge", { ...validJob, cpu_request: 1e308 }, ["cpu_request"]],
+    // Passes multipleOf(0.001) as rounding error; the 3-decimal column would store 0.
+    ["cpu_request the smallest double", { ...validJob, cpu_request: 5e-324 }, ["cpu_request"]],
+    ["memory_gi tiny", { ...validJob, memory_gi: 2.6e-78 }, ["memory_gi"]],
     ["memory_gi zero", { ...validJob, memory_gi: 0 }, ["memory_gi"]],
     ["memory_gi null", { ...validJob, memory_gi: null }, ["memory_gi"]],
     ["scenario an array", { ...validJob, scenario: [1, 2] }, ["scenario"]],
@@ -112,6 +121,24 @@ describe("POST /v1/jobs", () => {
     [
       "scenario over 96 KiB",
       { ...validJob, scenario: { blob: "x".repeat(97 * 1024) } },
+      ["scenario"],
+    ],
+    [
+      "scenario over 96 KiB in UTF-8, under it in characters",
+      { ...validJob, scenario: { blob: "€".repeat(40 * 1024) } },
+      ["scenario"],
+    ],
+    [
+      "scenario with a __proto__ key (zod would drop it)",
+      { ...validJob, scenario: JSON.parse('{"__proto__":{"x":1},"b":2}') },
+      ["scenario"],
+    ],
+    ["scenario with a NUL", { ...validJob, scenario: { net: "a\u0000b" } }, ["scenario"]],
+    ["scenario with a NUL in a key", { ...validJob, scenario: { "a\u0000": 1 } }, ["scenario"]],
+    ["scenario with a lone surrogate", { ...validJob, scenario: { net: "\ud800" } }, ["scenario"]],
+    [
+      "scenario nested 65 deep",
+      { ...validJob, scenario: { a: JSON.parse(`${"[".repeat(64)}${"]".repeat(64)}`) } },
       ["scenario"],
     ],
     ["unknown field", { ...validJob, priority: 1 }, ["priority"]],
@@ -529,6 +556,9 @@ describe("GET /v1/jobs", () => {
       ["limit=101", "limit"],
       ["limit=abc", "limit"],
       ["cursor=bm90LWEtY3Vyc29y", "cursor"],
+      // Dates JavaScript has and PostgreSQL's timestamps do not.
+      [`cursor=${cursorAt("-100000-01-01T00:00:00.000Z")}`, "cursor"],
+      [`cursor=${cursorAt("0000-01-01T00:00:00.000Z")}`, "cursor"],
     ] as const) {
       const response = await ctx.request("GET", `/v1/jobs?${query}`, { apiKey });
       expect(response.status, query).toBe(422);

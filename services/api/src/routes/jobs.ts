@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import { getTenantJob, listTenantJobs } from "@sumo/db/queries";
-import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
 import { isUuid } from "@sumo/http/ids";
 import {
   encodeJobCursor,
@@ -45,10 +45,7 @@ const submitJobRoute = createRoute({
     },
     ...errorResponses(
       ...authErrors,
-      "invalid_json",
-      "unsupported_media_type",
-      "payload_too_large",
-      "validation_failed",
+      ...JSON_BODY_ERRORS,
       "job_exceeds_tenant_limits",
       "idempotency_key_reused",
       "concurrent_job_limit_reached",
