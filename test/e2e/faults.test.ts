@@ -9,7 +9,8 @@
 // exit code) with its last log lines kept; and for everything accepted so far, each
 // Idempotency-Key maps to exactly one job and replays it, there is no job without its key,
 // exactly one Kubernetes Job and one pod existed per job (a watch over the whole file, so
-// Jobs the 120 s TTL deleted still count), at no moment was a job waiting to be scheduled
+// Jobs the 120 s TTL deleted still count; around the apiserver outage Kubernetes itself may
+// start a pod twice, see there), at no moment was a job waiting to be scheduled
 // without its queue message, and no service died on its own.
 //
 // PostgreSQL is a server of this file's own, so crashing it hurts no other test; the
@@ -45,6 +46,8 @@ interface Submission {
   answer?: SubmissionAnswer;
   /** Set when the answer accepted the job (202, first time or replayed). */
   jobId?: string;
+  /** The fault may make Kubernetes start the job's pod twice (see the apiserver outage). */
+  podMayStartTwice: boolean;
 }
 
 let postgres: CrashablePostgres | undefined;
@@ -154,8 +157,9 @@ it("loses nothing when PostgreSQL crashes", async () => {
 });
 
 it("loses nothing when the kube-apiserver is down for 30 s", async () => {
-  await expectNothingLost(
-    await streamWithFault("apiserver", async () => {
+  const stream = await streamWithFault(
+    "apiserver",
+    async () => {
       stoppedApiserver = await stopLocalClusterComponent("kube-apiserver");
       // The outage itself: the one fixed wait of this file.
       await new Promise((resolve) => setTimeout(resolve, APISERVER_OUTAGE_MS));
@@ -169,8 +173,15 @@ it("loses nothing when the kube-apiserver is down for 30 s", async () => {
         },
         { timeoutMs: 60_000, intervalMs: 200 },
       );
-    }),
+    },
+    // Kubernetes' own Job controller may start a Job's pod twice when the apiserver goes away
+    // just as it creates one: the create succeeded but its answer was lost, and the watch that
+    // would have shown the pod broke with it. Kubernetes documents this ("the same program may
+    // sometimes be started twice", even with parallelism 1, completions 1 and restartPolicy
+    // Never); the platform sees both pods end alike and records the job once.
+    { podMayStartTwice: true },
   );
+  await expectNothingLost(stream);
 });
 
 /**
@@ -181,6 +192,7 @@ it("loses nothing when the kube-apiserver is down for 30 s", async () => {
 async function streamWithFault(
   name: string,
   fault: (stream: Submission[]) => Promise<void>,
+  { podMayStartTwice = false } = {},
 ): Promise<Submission[]> {
   const run = randomBytes(3).toString("hex");
   const stream: Submission[] = Array.from({ length: STREAM_LENGTH }, (_, i) => {
@@ -196,6 +208,7 @@ async function streamWithFault(
         scenario: { ...fakeSumo(1 + (i % 3), exitCode), stream: name, index: i },
       },
       expected: { status: exitCode === 0 ? "SUCCEEDED" : "FAILED", exit_code: exitCode },
+      podMayStartTwice,
     };
   });
 
@@ -318,13 +331,22 @@ async function expectNothingLost(stream: Submission[]): Promise<void> {
 
   // Exactly one Kubernetes Job and one pod existed for each accepted job, and none for
   // anything else of these tenants. (The watch may trail the api by a moment.)
-  const everyJobOnce = Object.fromEntries(accepted.map((s) => [s.jobId, { jobs: 1, pods: 1 }]));
+  const podsExpected = (s: Submission) => (s.podMayStartTwice ? "1 or 2" : 1);
+  const everyJobOnce = Object.fromEntries(
+    accepted.map((s) => [s.jobId, { jobs: 1, pods: podsExpected(s) }]),
+  );
+  const mayStartTwice = new Set(accepted.filter((s) => s.podMayStartTwice).map((s) => s.jobId));
   const counted = await pollUntil(
     "the watch to have seen a Job and a pod for every accepted job",
     async () => {
       const counts = Object.fromEntries(
         [...new Set([...accepted.map((s) => s.jobId ?? ""), ...seen.jobIdsOf(tenantIds)])].map(
-          (jobId) => [jobId, { jobs: seen.jobs(jobId).length, pods: seen.pods(jobId).length }],
+          (jobId) => {
+            const pods = seen.pods(jobId).length;
+            const podsSeen =
+              mayStartTwice.has(jobId) && (pods === 1 || pods === 2) ? "1 or 2" : pods;
+            return [jobId, { jobs: seen.jobs(jobId).length, pods: podsSeen }];
+          },
         ),
       );
       const missing = Object.values(counts).some((c) => c.jobs === 0 || c.pods === 0);
