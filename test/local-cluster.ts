@@ -1,8 +1,12 @@
 // The project's local Kubernetes cluster (test/cluster/), driven from TypeScript.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { open, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { DATA_DIR } from "@sumo/db/embedded";
 import { LOCAL_CLUSTER_KUBECONFIG } from "@sumo/kubernetes";
 import { REPO_ROOT } from "./platform.ts";
+import { pollUntil } from "./poll-until.ts";
 
 export interface LocalCluster {
   kubeconfig: string;
@@ -36,6 +40,83 @@ export async function ensureLocalCluster(env: NodeJS.ProcessEnv = {}): Promise<L
     startedHere: !wasUp,
     async stop() {
       if (!wasUp) await runScript("down.sh", { quiet: false });
+    },
+  };
+}
+
+/** The local cluster's processes, as up.sh names them (pid files in .data/cluster/run/). */
+export type LocalClusterComponent =
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kwok"
+  | "karpenter";
+
+export interface StoppedComponent {
+  /** Starts the component again as up.sh started it; resolves once the process runs. */
+  start(): Promise<void>;
+}
+
+/**
+ * Kills one component of the running local cluster (SIGKILL: a crash, connections cut with no
+ * goodbye) and returns how to start it again. up.sh cannot restart a single component (it
+ * treats a partly running cluster as broken and starts a fresh, empty one), so the component's
+ * command line, environment and working directory are read from /proc before it dies, and it
+ * is started again with them: same flags, certificates and etcd data, its output appended to
+ * its log and its new pid in its pid file, so status.sh and down.sh keep working.
+ */
+export async function stopLocalClusterComponent(
+  name: LocalClusterComponent,
+): Promise<StoppedComponent> {
+  const runDir = path.join(DATA_DIR, "cluster", "run");
+  const pidFile = path.join(runDir, `${name}.pid`);
+  const pid = Number((await readFile(pidFile, "utf8")).trim());
+  const [cmdline, environ, cwd] = await Promise.all([
+    readFile(`/proc/${pid}/cmdline`, "utf8"),
+    readFile(`/proc/${pid}/environ`, "utf8"),
+    readlink(`/proc/${pid}/cwd`),
+  ]);
+  const [command, ...args] = cmdline.split("\0").filter((part) => part !== "");
+  if (!command) throw new Error(`${name} (pid ${pid}) has no command line`);
+  const env = Object.fromEntries(
+    environ
+      .split("\0")
+      .filter((entry) => entry.includes("="))
+      .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+  );
+
+  process.kill(pid, "SIGKILL");
+  await pollUntil(
+    `${name} (pid ${pid}) to be gone`,
+    async () =>
+      existsSync(`/proc/${pid}/cmdline`) &&
+      (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) === cmdline
+        ? { done: false, seen: "still running" }
+        : { done: true, value: undefined },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+
+  return {
+    async start() {
+      const log = await open(path.join(DATA_DIR, "cluster", "logs", `${name}.log`), "a");
+      try {
+        // Its own session, like up.sh's setsid: it outlives this process.
+        const child = spawn(command, args, {
+          cwd,
+          env,
+          detached: true,
+          stdio: ["ignore", log.fd, log.fd],
+        });
+        await new Promise<void>((resolve, reject) => {
+          child.once("spawn", resolve);
+          child.once("error", reject);
+        });
+        child.unref();
+        await writeFile(pidFile, `${child.pid}\n`);
+      } finally {
+        await log.close();
+      }
     },
   };
 }

@@ -50,10 +50,15 @@ export interface TenantClient {
 
 let tenantCounter = 0;
 
-export async function startE2eContext(
-  options: Pick<PlatformOptions, "env" | "replicas"> = {},
-): Promise<E2eContext> {
-  const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
+export interface E2eOptions extends Pick<PlatformOptions, "env" | "replicas" | "onUnexpectedExit"> {
+  /** A migrated database for the platform (dropped on close); unset: a copy of the run's template. */
+  database?: TestDatabase;
+}
+
+export async function startE2eContext(options: E2eOptions = {}): Promise<E2eContext> {
+  const { database: givenDatabase, ...platformOptions } = options;
+  const testDatabase: TestDatabase =
+    givenDatabase ?? (await createTestDatabase(inject("templateDatabaseUrl")));
   const kubeconfigPath = process.env.KUBECONFIG || LOCAL_CLUSTER_KUBECONFIG;
   // Each service acts with its own ServiceAccount from the Helm chart (RBAC enforced); the
   // test itself keeps the cluster admin's kubeconfig to look behind the scenes.
@@ -66,7 +71,7 @@ export async function startE2eContext(
     databaseUrl: testDatabase.url,
     kubeconfig: kubeconfigPath,
     logDir: path.join(DATA_DIR, "e2e-logs", path.basename(new URL(testDatabase.url).pathname)),
-    ...options,
+    ...platformOptions,
     env,
   });
   await platform.start();

@@ -31,6 +31,22 @@ export function isTransientApiError(error: unknown): boolean {
   return status === 409 || status === 429 || status >= 500;
 }
 
+/**
+ * Whether the apiserver's authorizer (RBAC) refused the call: a 403 saying `User "..." cannot
+ * <verb> resource ...`, as opposed to a 403 from an admission plugin refusing the object
+ * (`exceeded quota`, `violates PodSecurity`). Not necessarily final: an apiserver that has just
+ * started serves requests before its RBAC cache is filled, and for those moments refuses every
+ * ServiceAccount everything (`RBAC: [clusterrole ... not found]`).
+ */
+export function isAuthorizationDenied(error: unknown): boolean {
+  const message = statusBody(error)?.message;
+  return (
+    apiStatusCode(error) === 403 &&
+    typeof message === "string" &&
+    /\bis forbidden: User ".*" cannot /.test(message)
+  );
+}
+
 /** The `reason` of the apiserver's Status object (AlreadyExists, Forbidden, Invalid, ...). */
 export function apiStatusReason(error: unknown): string | undefined {
   const body = statusBody(error);

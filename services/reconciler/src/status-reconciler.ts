@@ -182,7 +182,43 @@ export class StatusReconciler {
       (pod) => pod.metadata?.labels?.[JOB_ID_LABEL] === jobId,
     );
     if (!job && pods.length === 0) return;
-    await this.#record(deriveJobStatus(jobId, job, pods, new Date()), namespace);
+    const observed = await this.#observe(jobId, namespace, job, pods);
+    if (observed) await this.#record(observed, namespace);
+  }
+
+  /**
+   * What Kubernetes says about a job, from a Job and pods this replica holds. The Job's verdict
+   * (Complete, Failed) can arrive before its pod's end does: the Job and pod watches (and the
+   * two lists of a resync) have no order between them, and a watch that has just (re)started
+   * has an empty cache. Recorded as it is, such a verdict would end the job without its exit
+   * code and pod name, for good: an ended job is never written again. So then the pods are read
+   * from the apiserver. Undefined when that read fails: the next event or resync tries again.
+   */
+  async #observe(
+    jobId: string,
+    namespace: string,
+    job: V1Job | undefined,
+    pods: V1Pod[],
+  ): Promise<ObservedJobStatus | undefined> {
+    const observed = deriveJobStatus(jobId, job, pods, new Date());
+    const ended = observed.status === "SUCCEEDED" || observed.status === "FAILED";
+    const podEnded = pods.some(
+      (p) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed",
+    );
+    if (!ended || podEnded) return observed;
+    try {
+      const current = await this.#core.listNamespacedPod({
+        namespace,
+        labelSelector: `${JOB_ID_LABEL}=${jobId}`,
+      });
+      return deriveJobStatus(jobId, job, current.items, new Date());
+    } catch (error) {
+      this.#deps.logger.warn(
+        { jobId, err: apiErrorText(error) },
+        "reading an ended job's pods failed; the next resync retries",
+      );
+      return undefined;
+    }
   }
 
   /** A deleted Job's last state is its final word; deleted before it ended means lost. */
@@ -196,7 +232,8 @@ export class StatusReconciler {
     const observed = deriveJobStatus(jobId, job, pods, new Date());
     try {
       if (observed.status === "SUCCEEDED" || observed.status === "FAILED") {
-        await this.#record(observed, namespace);
+        const withPods = await this.#observe(jobId, namespace, job, pods);
+        if (withPods) await this.#record(withPods, namespace);
       } else {
         await failActiveJob(this.#deps.db, {
           jobId,
@@ -291,13 +328,13 @@ export class StatusReconciler {
       if (jobId) podsByJob.set(jobId, [...(podsByJob.get(jobId) ?? []), pod]);
     }
     const listed = new Set<string>();
-    const now = new Date();
     for (const job of jobList.items) {
       const jobId = job.metadata?.labels?.[JOB_ID_LABEL];
       const namespace = job.metadata?.namespace;
       if (!jobId || !namespace) continue;
       listed.add(jobId);
-      await this.#record(deriveJobStatus(jobId, job, podsByJob.get(jobId) ?? [], now), namespace);
+      const observed = await this.#observe(jobId, namespace, job, podsByJob.get(jobId) ?? []);
+      if (observed) await this.#record(observed, namespace);
     }
     await this.#resolveVanished(listed, podsByJob);
     this.#checkWatchCaches(jobList.items, podList.items);

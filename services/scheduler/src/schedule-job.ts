@@ -5,6 +5,7 @@ import type { JobSubmittedMessage } from "@sumo/db/queues";
 import {
   apiErrorText,
   isAlreadyExists,
+  isAuthorizationDenied,
   isNotFound,
   isTransientApiError,
   JOB_ID_LABEL,
@@ -29,8 +30,9 @@ export type ScheduleOutcome =
  * at least once: the namespace objects are applied, the Job has a name derived from the job id
  * (a second create finds the first Job), and the row update only records where the Job is.
  *
- * Transient Kubernetes errors are thrown, for the queue to retry with backoff. Errors that will
- * never go away (the apiserver refused the objects) end the job FAILED with the reason.
+ * Transient Kubernetes errors (and RBAC refusals, see isAuthorizationDenied) are thrown, for the
+ * queue to retry with backoff. Errors that will never go away (the apiserver's admission refused
+ * the objects) end the job FAILED with the reason.
  */
 export async function scheduleJob(
   deps: ScheduleJobDeps,
@@ -66,8 +68,12 @@ export async function scheduleJob(
         );
       }
       kind = "already-created";
-    } else if (isTransientApiError(error) || isNotFound(error)) {
+    } else if (isTransientApiError(error) || isNotFound(error) || isAuthorizationDenied(error)) {
       // Not found: the namespace was deleted behind our back. Apply it again on the retry.
+      // Authorization denied: a kube-apiserver that has just restarted refuses everything until
+      // its RBAC cache is filled (the faults e2e test ended jobs FAILED that way). If the
+      // permission is really missing, the retries run out and the dead-letter queue ends the
+      // job FAILED; if an operator fixes the RBAC meanwhile, the job still runs.
       deps.namespaces.forget(tenant.id);
       throw error;
     } else {

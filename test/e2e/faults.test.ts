@@ -1,0 +1,483 @@
+// Faults: the platform loses nothing when its parts fail. Three tenants submit a stream of jobs,
+// each with an Idempotency-Key and retried with the same key after a connection error or a 5xx,
+// exactly like a careful client, while one fault strikes per stream:
+//   - kill -9 of the scheduler, of the reconciler, of the api, then of all three together,
+//     each started again at once;
+//   - PostgreSQL crashes (immediate shutdown) and starts again;
+//   - the kube-apiserver is down for 30 s.
+// After each: every job of the stream ends as its scenario says (SUCCEEDED, or FAILED with its
+// exit code) with its last log lines kept; and for everything accepted so far, each
+// Idempotency-Key maps to exactly one job and replays it, there is no job without its key,
+// exactly one Kubernetes Job and one pod existed per job (a watch over the whole file, so
+// Jobs the 120 s TTL deleted still count; around the apiserver outage Kubernetes itself may
+// start a pod twice, see there), at no moment was a job waiting to be scheduled
+// without its queue message, and no service died on its own.
+//
+// PostgreSQL is a server of this file's own, so crashing it hurts no other test; the
+// kube-apiserver is the local cluster's, so this file needs it (not a KUBECONFIG's cluster).
+import { randomBytes } from "node:crypto";
+import { createMigratedTemplate } from "@sumo/db/testing";
+import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { CrashablePostgres } from "../crashable-postgres.ts";
+import { type StoppedComponent, stopLocalClusterComponent } from "../local-cluster.ts";
+import { pollUntil } from "../poll-until.ts";
+import { type SubmissionAnswer, submitCarefully } from "./careful-client.ts";
+import { type ApiJob, type E2eContext, fakeSumo, startE2eContext } from "./e2e-context.ts";
+import { type PlatformObjectsSeen, watchPlatformObjects } from "./platform-objects-seen.ts";
+
+/** Submissions per stream, spread round-robin over the tenants. */
+const STREAM_LENGTH = 12;
+/** The stream's pace: one submission every this many ms. */
+const STREAM_INTERVAL_MS = 150;
+const APISERVER_OUTAGE_MS = 30_000;
+
+interface Tenant {
+  tenantId: string;
+  apiKey: string;
+}
+
+interface Submission {
+  tenant: Tenant;
+  idempotencyKey: string;
+  body: { scenario_id: string; cpu_request: number; memory_gi: number; scenario: object };
+  expected: { status: "SUCCEEDED" | "FAILED"; exit_code: number };
+  answer?: SubmissionAnswer;
+  /** Set when the answer accepted the job (202, first time or replayed). */
+  jobId?: string;
+  /** The fault may make Kubernetes start the job's pod twice (see the apiserver outage). */
+  podMayStartTwice: boolean;
+}
+
+let postgres: CrashablePostgres | undefined;
+let ctx: E2eContext;
+let seen: PlatformObjectsSeen;
+let audit: QueueAudit;
+let stoppedApiserver: StoppedComponent | undefined;
+const tenants: Tenant[] = [];
+/** Every accepted submission of the streams so far. */
+const accepted: Submission[] = [];
+const unexpectedExits: string[] = [];
+
+beforeAll(async () => {
+  if (process.env.KUBECONFIG) {
+    throw new Error(
+      "faults.test.ts stops and restarts the kube-apiserver of the project's local cluster " +
+        "(test/cluster/), which it cannot do to the cluster KUBECONFIG names: unset KUBECONFIG " +
+        "to run the test suite against the local cluster",
+    );
+  }
+  postgres = await CrashablePostgres.start("faults");
+  const database = await createMigratedTemplate(postgres.url);
+  // The embedded server runs with synchronous_commit=off (a dev database), which loses the last
+  // few hundred milliseconds of acknowledged commits in a crash. Production PostgreSQL does
+  // not: this database commits as production does, so a crash loses only what it would there.
+  await runStatement(
+    postgres.url,
+    `ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET synchronous_commit = on`,
+  );
+  ctx = await startE2eContext({
+    database,
+    onUnexpectedExit: (name, code) => unexpectedExits.push(`${name} exited with ${code}`),
+  });
+  for (const _ of [1, 2, 3]) {
+    const tenant = await ctx.createTenant({
+      maxConcurrentJobs: 100,
+      cpuLimit: 16,
+      memoryLimitGi: 16,
+    });
+    tenants.push({ tenantId: tenant.tenantId, apiKey: tenant.apiKey });
+  }
+  seen = await watchPlatformObjects(loadKubeConfig({ kubeconfigPath: LOCAL_CLUSTER_KUBECONFIG }));
+  audit = startQueueAudit(
+    ctx,
+    tenants.map((t) => t.tenantId),
+  );
+});
+
+afterAll(async () => {
+  // Whatever failed, the kube-apiserver runs again for the test files after this one.
+  await stoppedApiserver?.start();
+  await audit?.stop();
+  await seen?.stop();
+  await postgres?.start();
+  await ctx?.close();
+  await postgres?.stop();
+});
+
+it("loses nothing when the scheduler is killed", async () => {
+  await expectNothingLost(
+    await streamWithFault("scheduler", async () => {
+      await ctx.platform.kill("scheduler");
+      await ctx.platform.start("scheduler");
+    }),
+  );
+});
+
+it("loses nothing when the reconciler is killed while jobs run", async () => {
+  await expectNothingLost(
+    await streamWithFault("reconciler", async (stream) => {
+      await waitForAnyJob(stream, "RUNNING");
+      await ctx.platform.kill("reconciler");
+      await ctx.platform.start("reconciler");
+    }),
+  );
+});
+
+it("loses nothing when the api is killed", async () => {
+  const stream = await streamWithFault("api", async () => {
+    await ctx.platform.kill("api");
+    await ctx.platform.start("api");
+  });
+  expectClientsToHaveRetried(stream);
+  await expectNothingLost(stream);
+});
+
+it("loses nothing when the api, scheduler and reconciler are killed together", async () => {
+  const stream = await streamWithFault("all", async () => {
+    await Promise.all([
+      ctx.platform.kill("api"),
+      ctx.platform.kill("scheduler"),
+      ctx.platform.kill("reconciler"),
+    ]);
+    await ctx.platform.start("api", "scheduler", "reconciler");
+  });
+  expectClientsToHaveRetried(stream);
+  await expectNothingLost(stream);
+});
+
+it("loses nothing when PostgreSQL crashes", async () => {
+  const stream = await streamWithFault("postgres", async () => {
+    await postgres?.crash();
+    await postgres?.start();
+  });
+  expectClientsToHaveRetried(stream);
+  await expectNothingLost(stream);
+});
+
+it("loses nothing when the kube-apiserver is down for 30 s", async () => {
+  const stream = await streamWithFault(
+    "apiserver",
+    async () => {
+      stoppedApiserver = await stopLocalClusterComponent("kube-apiserver");
+      // The outage itself: the one fixed wait of this file.
+      await new Promise((resolve) => setTimeout(resolve, APISERVER_OUTAGE_MS));
+      await stoppedApiserver.start();
+      stoppedApiserver = undefined;
+      await pollUntil(
+        "the kube-apiserver to answer again",
+        async () => {
+          await ctx.core.readNamespace({ name: "default" });
+          return { done: true, value: undefined };
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    },
+    // Kubernetes' own Job controller may start a Job's pod twice when the apiserver goes away
+    // just as it creates one: the create succeeded but its answer was lost, and the watch that
+    // would have shown the pod broke with it. Kubernetes documents this ("the same program may
+    // sometimes be started twice", even with parallelism 1, completions 1 and restartPolicy
+    // Never); the platform sees both pods end alike and records the job once.
+    { podMayStartTwice: true },
+  );
+  await expectNothingLost(stream);
+});
+
+/**
+ * Sends a stream of submissions from all tenants; once a third of them are accepted, `fault`
+ * strikes while the rest keep coming. Resolves when the fault is over and every submission has
+ * its definitive answer.
+ */
+async function streamWithFault(
+  name: string,
+  fault: (stream: Submission[]) => Promise<void>,
+  { podMayStartTwice = false } = {},
+): Promise<Submission[]> {
+  const run = randomBytes(3).toString("hex");
+  const stream: Submission[] = Array.from({ length: STREAM_LENGTH }, (_, i) => {
+    const exitCode = i % 4 === 3 ? 1 + (i % 7) : 0;
+    const tenant = tenants[i % tenants.length] as Tenant;
+    return {
+      tenant,
+      idempotencyKey: `faults-${name}-${run}-${i}`,
+      body: {
+        scenario_id: `faults-${name}`,
+        cpu_request: 0.25,
+        memory_gi: 0.25,
+        scenario: { ...fakeSumo(1 + (i % 3), exitCode), stream: name, index: i },
+      },
+      expected: { status: exitCode === 0 ? "SUCCEEDED" : "FAILED", exit_code: exitCode },
+      podMayStartTwice,
+    };
+  });
+
+  const answers: Promise<void>[] = [];
+  const sending = (async () => {
+    for (const submission of stream) {
+      answers.push(
+        submitCarefully({
+          apiUrl: ctx.platform.apiUrl,
+          apiKey: submission.tenant.apiKey,
+          idempotencyKey: submission.idempotencyKey,
+          body: submission.body,
+          timeoutMs: 120_000,
+        }).then((answer) => {
+          submission.answer = answer;
+          const jobId = (answer.body as Partial<ApiJob> | undefined)?.job_id;
+          if (answer.status === 202 && jobId) submission.jobId = jobId;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, STREAM_INTERVAL_MS));
+    }
+  })();
+
+  await pollUntil(
+    `a third of the ${name} stream to be accepted`,
+    async () => {
+      const count = stream.filter((s) => s.jobId).length;
+      return count >= STREAM_LENGTH / 3
+        ? { done: true, value: undefined }
+        : { done: false, seen: stream.map((s) => s.answer?.status ?? "waiting") };
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+  await fault(stream);
+  await sending;
+  await Promise.all(answers);
+  return stream;
+}
+
+/** The fault was felt: some submission got no answer or a 5xx, and was sent again. */
+function expectClientsToHaveRetried(stream: Submission[]): void {
+  const retried = stream.filter((s) => (s.answer?.retried.length ?? 0) > 0);
+  expect(retried.length, "submissions that had to be sent again").toBeGreaterThan(0);
+}
+
+/** Everything a user (and an operator looking behind the api) would check after a fault. */
+async function expectNothingLost(stream: Submission[]): Promise<void> {
+  // Every submission was accepted: a careful client never saw an error it could not retry.
+  expect(
+    stream
+      .filter((s) => s.answer?.status !== 202 || !s.jobId)
+      .map((s) => ({ key: s.idempotencyKey, answer: s.answer })),
+  ).toEqual([]);
+  accepted.push(...stream);
+
+  // Every job of the stream ends, and ends as its scenario says. (Earlier streams' jobs have
+  // ended already, and an ended job never changes.)
+  const ended = await waitForEveryJobToEnd(stream);
+  expect(
+    stream.map((s) => ({ key: s.idempotencyKey, ...pickEnd(ended.get(s.jobId ?? "")) })),
+  ).toEqual(stream.map((s) => ({ key: s.idempotencyKey, ...s.expected })));
+
+  // Every ended job's last log lines are kept, to be read once Kubernetes deletes its pod.
+  await pollUntil(
+    "every ended job's log to be kept",
+    async () => {
+      const kept = await ctx.database.pool.query<{ job_id: string }>(
+        "SELECT job_id FROM job_logs WHERE job_id = ANY($1) AND line_count > 0",
+        [stream.map((s) => s.jobId)],
+      );
+      const keptIds = new Set(kept.rows.map((row) => row.job_id));
+      const missing = stream.filter((s) => !keptIds.has(s.jobId ?? ""));
+      return missing.length === 0
+        ? { done: true, value: undefined }
+        : { done: false, seen: missing.map((s) => s.idempotencyKey) };
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+
+  // Sending a key again replays its job: the same job, not a second one.
+  const replays = await Promise.all(
+    stream.map(async (s) => {
+      const answer = await submitCarefully({
+        apiUrl: ctx.platform.apiUrl,
+        apiKey: s.tenant.apiKey,
+        idempotencyKey: s.idempotencyKey,
+        body: s.body,
+        timeoutMs: 30_000,
+      });
+      return {
+        key: s.idempotencyKey,
+        status: answer.status,
+        replayed: answer.replayed,
+        jobId: (answer.body as Partial<ApiJob>).job_id,
+      };
+    }),
+  );
+  expect(replays).toEqual(
+    stream.map((s) => ({ key: s.idempotencyKey, status: 202, replayed: true, jobId: s.jobId })),
+  );
+
+  // In the database, each key maps to its one job, and there is no job without its key: no
+  // retry created a second job.
+  const tenantIds = tenants.map((t) => t.tenantId);
+  const keyRows = await ctx.database.pool.query<{ key: string; job_id: string }>(
+    `SELECT key, response_body->>'job_id' AS job_id FROM idempotency_keys
+     WHERE tenant_id = ANY($1) ORDER BY key COLLATE "C"`,
+    [tenantIds],
+  );
+  expect(keyRows.rows).toEqual(
+    accepted
+      .map((s) => ({ key: s.idempotencyKey, job_id: s.jobId }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+  );
+  const jobRows = await ctx.database.pool.query<{ id: string }>(
+    "SELECT id FROM jobs WHERE tenant_id = ANY($1)",
+    [tenantIds],
+  );
+  expect(jobRows.rows.map((row) => row.id).sort()).toEqual(accepted.map((s) => s.jobId).sort());
+
+  // Exactly one Kubernetes Job and one pod existed for each accepted job, and none for
+  // anything else of these tenants. (The watch may trail the api by a moment.)
+  const podsExpected = (s: Submission) => (s.podMayStartTwice ? "1 or 2" : 1);
+  const everyJobOnce = Object.fromEntries(
+    accepted.map((s) => [s.jobId, { jobs: 1, pods: podsExpected(s) }]),
+  );
+  const mayStartTwice = new Set(accepted.filter((s) => s.podMayStartTwice).map((s) => s.jobId));
+  const counted = await pollUntil(
+    "the watch to have seen a Job and a pod for every accepted job",
+    async () => {
+      const counts = Object.fromEntries(
+        [...new Set([...accepted.map((s) => s.jobId ?? ""), ...seen.jobIdsOf(tenantIds)])].map(
+          (jobId) => {
+            const pods = seen.pods(jobId).length;
+            const podsSeen =
+              mayStartTwice.has(jobId) && (pods === 1 || pods === 2) ? "1 or 2" : pods;
+            return [jobId, { jobs: seen.jobs(jobId).length, pods: podsSeen }];
+          },
+        ),
+      );
+      const missing = Object.values(counts).some((c) => c.jobs === 0 || c.pods === 0);
+      return missing ? { done: false, seen: counts } : { done: true, value: counts };
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(counted).toEqual(everyJobOnce);
+
+  // At no moment since the start was a job waiting to be scheduled without its queue message,
+  // and no service died on its own.
+  expect(audit.orphans()).toEqual([]);
+  expect(audit.checks()).toBeGreaterThan(0);
+  expect(unexpectedExits).toEqual([]);
+}
+
+async function waitForEveryJobToEnd(submissions: Submission[]): Promise<Map<string, ApiJob>> {
+  const ended = new Map<string, ApiJob>();
+  return pollUntil(
+    `all ${submissions.length} accepted jobs to end`,
+    async () => {
+      const waiting = submissions.filter((s) => !ended.has(s.jobId ?? ""));
+      await Promise.all(
+        waiting.map(async (s) => {
+          const job = await getJob(s);
+          if (job?.status === "SUCCEEDED" || job?.status === "FAILED") {
+            ended.set(s.jobId ?? "", job);
+          }
+        }),
+      );
+      const still = submissions.filter((s) => !ended.has(s.jobId ?? ""));
+      return still.length === 0
+        ? { done: true, value: ended }
+        : {
+            done: false,
+            seen: await Promise.all(
+              still
+                .slice(0, 10)
+                .map(async (s) => ({ key: s.idempotencyKey, job: await getJob(s) })),
+            ),
+          };
+    },
+    { timeoutMs: 180_000, intervalMs: 500 },
+  );
+}
+
+async function waitForAnyJob(stream: Submission[], status: ApiJob["status"]): Promise<void> {
+  await pollUntil(
+    `a job of the stream to be ${status}`,
+    async () => {
+      const jobs = await Promise.all(stream.filter((s) => s.jobId).map(getJob));
+      return jobs.some((job) => job?.status === status)
+        ? { done: true, value: undefined }
+        : { done: false, seen: jobs.map((job) => job?.status) };
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
+/** GET /v1/jobs/{id} as the job's tenant; undefined when the api does not answer 200. */
+async function getJob(submission: Submission): Promise<ApiJob | undefined> {
+  const response = await fetch(`${ctx.platform.apiUrl}/v1/jobs/${submission.jobId}`, {
+    headers: { authorization: `Bearer ${submission.tenant.apiKey}` },
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  return response?.status === 200 ? ((await response.json()) as ApiJob) : undefined;
+}
+
+function pickEnd(job: ApiJob | undefined) {
+  return { status: job?.status, exit_code: job?.exit_code };
+}
+
+interface QueueAudit {
+  /** Jobs seen PENDING, unscheduled and without a live queue message, with when. */
+  orphans(): { jobId: string; at: string }[];
+  /** How many times the check ran. */
+  checks(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Checks, over and over for the whole file, that no job of these tenants waits to be scheduled
+ * (PENDING, no Kubernetes Job recorded) without a live message in the job-submitted queue or
+ * its dead-letter queue: such a job would never be scheduled. One statement, so one snapshot:
+ * the api writes a job and its message in one transaction, and the scheduler records the
+ * Kubernetes Job before it completes the message, so a correct platform never shows one.
+ * Checks that fail (PostgreSQL down) are skipped.
+ */
+function startQueueAudit(context: E2eContext, tenantIds: string[]): QueueAudit {
+  const orphans = new Map<string, string>();
+  let checks = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const result = await context.database.pool.query<{ id: string }>(
+          `SELECT j.id FROM jobs j
+           WHERE j.tenant_id = ANY($1) AND j.status = 'PENDING' AND j.scheduled_at IS NULL
+             AND NOT EXISTS (
+               SELECT 1 FROM pgboss.job q
+               WHERE q.name IN ('job-submitted', 'job-submitted-dead-letter')
+                 AND q.data->>'jobId' = j.id::text
+                 AND q.state IN ('created', 'retry', 'active'))`,
+          [tenantIds],
+        );
+        checks += 1;
+        for (const row of result.rows) {
+          if (!orphans.has(row.id)) orphans.set(row.id, new Date().toISOString());
+        }
+      } catch {
+        // PostgreSQL is down or restarting: nothing to see until it is back.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    orphans: () => [...orphans].map(([jobId, at]) => ({ jobId, at })),
+    checks: () => checks,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+async function runStatement(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
