@@ -88,6 +88,15 @@ const cluster = process.env.KUBECONFIG
       CLUSTER_CONSOLIDATE_AFTER: values["consolidate-after"],
     });
 const kubeconfigPath = process.env.KUBECONFIG ?? cluster?.kubeconfig;
+// The local cluster's components; one that died (say Karpenter, whose port an outgoing
+// connection took) would leave pods pending forever, so the phases watch for it.
+const LOCAL_CLUSTER_COMPONENTS = cluster
+  ? ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "karpenter"]
+  : [];
+const deadComponents = () => {
+  const running = localClusterPids();
+  return LOCAL_CLUSTER_COMPONENTS.filter((name) => !running.has(name));
+};
 const kubeConfig = loadKubeConfig({ kubeconfigPath });
 const batch = kubeConfig.makeApiClient(BatchV1Api);
 const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -267,6 +276,12 @@ function progress(phase: string, ids: string[], terminal: () => number, startedA
 async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
+    const dead = deadComponents();
+    if (dead.length > 0) {
+      throw new Error(
+        `cluster component(s) stopped: ${dead.join(", ")}; see ${path.join(DATA_DIR, "cluster", "logs")}`,
+      );
+    }
     if (Date.now() > deadline) {
       say(`  gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s`);
       return false;
