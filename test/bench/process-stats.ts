@@ -118,10 +118,32 @@ export interface ClientThrottle {
  * certificate. Undefined when the component does not answer.
  */
 export async function clientThrottle(port: number): Promise<ClientThrottle | undefined> {
+  const text = await componentMetrics(port);
+  if (text === undefined) return undefined;
+  let requests = 0;
+  let waitedSeconds = 0;
+  for (const line of text.split("\n")) {
+    const match = /^rest_client_rate_limiter_duration_seconds_(sum|count)\{[^}]*\} (\S+)$/.exec(
+      line,
+    );
+    if (match?.[1] === "sum") waitedSeconds += Number(match[2]);
+    if (match?.[1] === "count") requests += Number(match[2]);
+  }
+  return { requests, waitedSeconds };
+}
+
+/** Items waiting in one of a component's controller work queues (`workqueue_depth`). */
+export async function workQueueDepth(port: number, queue: string): Promise<number | undefined> {
+  const text = await componentMetrics(port);
+  const line = text?.split("\n").find((l) => l.startsWith(`workqueue_depth{name="${queue}"}`));
+  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+}
+
+/** A local control-plane component's Prometheus metrics, or undefined when it does not answer. */
+async function componentMetrics(port: number): Promise<string | undefined> {
   const pki = path.join(DATA_DIR, "cluster", "pki");
-  let text: string;
   try {
-    text = await new Promise<string>((resolve, reject) => {
+    return await new Promise<string>((resolve, reject) => {
       const req = request(
         {
           host: "127.0.0.1",
@@ -150,14 +172,4 @@ export async function clientThrottle(port: number): Promise<ClientThrottle | und
   } catch {
     return undefined;
   }
-  let requests = 0;
-  let waitedSeconds = 0;
-  for (const line of text.split("\n")) {
-    const match = /^rest_client_rate_limiter_duration_seconds_(sum|count)\{[^}]*\} (\S+)$/.exec(
-      line,
-    );
-    if (match?.[1] === "sum") waitedSeconds += Number(match[2]);
-    if (match?.[1] === "count") requests += Number(match[2]);
-  }
-  return { requests, waitedSeconds };
 }

@@ -42,6 +42,7 @@ import {
   localClusterPids,
   treeCpuSeconds,
   treePeakRssBytes,
+  workQueueDepth,
 } from "./process-stats.ts";
 import { summary } from "./stats.ts";
 
@@ -241,6 +242,8 @@ interface PhaseResult {
   peakNodesAt: number;
   firstNodeAt: number | undefined;
   rejected: number;
+  /** Peak of kube-controller-manager's Job controller work queue during the phase. */
+  peakJobQueue: number;
 }
 
 function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
@@ -263,14 +266,26 @@ async function inParallel(
   );
 }
 
+/** The most Jobs kube-controller-manager's Job controller had waiting, sampled every 5 s. */
+let peakJobQueue = 0;
+
 function progress(phase: string, ids: string[], terminal: () => number, startedAt: number) {
   const count = (map: Map<string, number>) => ids.filter((id) => map.has(id)).length;
+  peakJobQueue = 0;
+  let jobQueue: number | undefined;
+  const sampler = setInterval(async () => {
+    jobQueue = await workQueueDepth(THROTTLED_COMPONENTS["kube-controller-manager"], "job");
+    peakJobQueue = Math.max(peakJobQueue, jobQueue ?? 0);
+  }, 5000);
   const timer = setInterval(() => {
     say(
-      `  [${phase} +${((Date.now() - startedAt) / 1000).toFixed(0)}s] Jobs ${count(jobSeen)}, pods scheduled ${count(podScheduled)}, running ${count(podRunning)}, ended ${count(podEnded)}, terminal ${terminal()}/${ids.length}, nodes ${nodes.size}`,
+      `  [${phase} +${((Date.now() - startedAt) / 1000).toFixed(0)}s] Jobs ${count(jobSeen)}, pods scheduled ${count(podScheduled)}, running ${count(podRunning)}, ended ${count(podEnded)}, terminal ${terminal()}/${ids.length}, nodes ${nodes.size}, Job controller queue ${jobQueue ?? "?"}`,
     );
   }, 15_000);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(sampler);
+    clearInterval(timer);
+  };
 }
 
 async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -481,16 +496,39 @@ async function runBaseline(): Promise<PhaseResult> {
     peakNodesAt: peakNodes.at,
     firstNodeAt: nodeAdded[firstNodeIndex],
     rejected,
+    peakJobQueue,
   };
 
   // Out of the platform's way: its Jobs and pods go now (not by TTL during the next phase),
-  // then Karpenter removes the emptied nodes, so the platform starts from no nodes as well.
+  // then Karpenter removes the emptied nodes, so the platform starts from none as well. The
+  // bench takes the pods' job-tracking finalizers off itself: left to kube-controller-manager,
+  // whose Job controller does that for orphaned pods within its client-side rate limit (20
+  // requests/s), removing 5,000 would hold up the platform's first pods for minutes.
   say("baseline: deleting its Jobs and pods, waiting for Karpenter to remove the nodes");
-  await inParallel([...namespaces.keys()].length, 20, async (i) => {
-    const namespace = [...namespaces.keys()][i] ?? "";
+  const baselineNamespaces = [...namespaces.keys()];
+  await inParallel(baselineNamespaces.length, 20, async (i) => {
+    const namespace = baselineNamespaces[i] ?? "";
     await batch.deleteCollectionNamespacedJob({ namespace, propagationPolicy: "Orphan" });
+  });
+  const baselinePods = () =>
+    podInformer.list().filter((pod) => pod.metadata?.labels?.[BASELINE_LABEL] !== undefined);
+  const pods = baselinePods();
+  await inParallel(pods.length, CONCURRENCY, async (i) => {
+    const pod = pods[i];
+    if (!pod?.metadata?.name || !pod.metadata.namespace) return;
+    await core
+      .patchNamespacedPod({
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+        body: [{ op: "add", path: "/metadata/finalizers", value: [] }],
+      })
+      .catch(() => {});
+  });
+  await inParallel(baselineNamespaces.length, 20, async (i) => {
+    const namespace = baselineNamespaces[i] ?? "";
     await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
   });
+  await waitFor("the baseline's pods to be gone", () => baselinePods().length === 0, 5 * 60_000);
   await waitFor("Karpenter to remove the baseline's nodes", () => nodes.size === 0, 5 * 60_000);
   return result;
 }
@@ -614,6 +652,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
     peakNodesAt: peakNodes.at,
     firstNodeAt: nodeAdded[firstNodeIndex],
     rejected,
+    peakJobQueue,
     db: {
       sizeBefore,
       sizeAfter: await databaseSize(),
@@ -685,6 +724,7 @@ function phaseRows(result: PhaseResult): [string, string][] {
   const created = eventRate(result.ids, jobSeen, result.startedAt);
   const scheduled = eventRate(result.ids, podScheduled, result.startedAt);
   const ended = eventRate(result.ids, podEnded, result.startedAt);
+  const firstScheduled = Math.min(...result.ids.flatMap((id) => podScheduled.get(id) ?? []));
   const accepted = result.jobs - result.rejected;
   return [
     [
@@ -699,6 +739,11 @@ function phaseRows(result: PhaseResult): [string, string][] {
       "pods scheduled on a node",
       `${scheduled.n} by ${seconds(scheduled.last - result.startedAt)}: ${scheduled.perSecond.toFixed(1)}/s, busiest 5 s ${scheduled.peak5s.toFixed(1)}/s`,
     ],
+    [
+      "first pod scheduled after",
+      Number.isFinite(firstScheduled) ? seconds(firstScheduled - result.startedAt) : "-",
+    ],
+    ["Job controller queue (kcm), peak", String(result.peakJobQueue)],
     [
       "pods ended",
       `${ended.n} by ${seconds(ended.last - result.startedAt)}: ${ended.perSecond.toFixed(1)}/s`,
