@@ -774,7 +774,7 @@ function printCpu(result: PhaseResult) {
     );
   }
   say(
-    `    ${"machine, all processes".padEnd(26)} ${machine.toFixed(1).padStart(7)} CPU-s (of which not ours: ${(machine - oursTotal).toFixed(1)}: other engineers' runs)`,
+    `    ${"machine, all processes".padEnd(26)} ${machine.toFixed(1).padStart(7)} CPU-s (not ours, e.g. other checkouts' runs: ${Math.max(0, machine - oursTotal).toFixed(1)}; the two counts differ by a few CPU-s)`,
   );
 }
 
