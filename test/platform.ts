@@ -99,6 +99,13 @@ export class PlatformProcesses {
     for (const log of this.#logs.values()) log.end();
   }
 
+  /** The process ids of a service's running replicas (for benchmarks reading /proc). */
+  pids(name: ServiceName): number[] {
+    return (this.#running.get(name) ?? []).flatMap((running) =>
+      running.child.pid === undefined ? [] : [running.child.pid],
+    );
+  }
+
   isRunning(name: ServiceName): boolean {
     return (this.#running.get(name)?.length ?? 0) > 0;
   }

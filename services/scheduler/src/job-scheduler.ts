@@ -6,12 +6,21 @@ import {
   TENANT_LIMITS_CHANGED_QUEUE,
   tenantLimitsChangedMessage,
 } from "@sumo/db/queues";
-import type { PgBoss, Job as QueueMessage } from "pg-boss";
+import type { JobResult, PgBoss, Job as QueueMessage } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type ApplyTenantLimitsDeps, applyTenantLimits } from "./apply-tenant-limits.ts";
 import { type ScheduleJobDeps, scheduleJob } from "./schedule-job.ts";
 import { type SchedulerMetrics, schedulerMetrics } from "./scheduler-metrics.ts";
+
+/**
+ * Submissions a worker takes per fetch. pg-boss puts a worker to sleep after every fetch until
+ * the next NOTIFY or its backstop poll (10 s here), unless the fetch came back full: then it
+ * fetches again at once (`burstWhenBatchFull`, which needs a batch of 2 or more). With one
+ * message per fetch, a backlog left once the submissions' NOTIFYs stop drained at one message
+ * per worker per 10 s: 0.8 jobs/s for the default 8, whatever the cluster could take.
+ */
+const SUBMISSION_BATCH_SIZE = 2;
 
 export interface JobSchedulerDeps extends ScheduleJobDeps, ApplyTenantLimitsDeps {
   boss: PgBoss;
@@ -42,10 +51,19 @@ export class JobScheduler {
   async start(): Promise<void> {
     const { boss, concurrency } = this.#deps;
     const polling = { pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 };
+    // `concurrency` submissions in flight: workers of SUBMISSION_BATCH_SIZE messages each, each
+    // message settled on its own (a failed one retries alone, with the queue's backoff).
+    const batchSize = Math.min(SUBMISSION_BATCH_SIZE, concurrency);
     await boss.work(
       JOB_SUBMITTED_QUEUE,
-      { batchSize: 1, localConcurrency: concurrency, ...polling },
-      ([message]) => this.#onSubmitted(message),
+      {
+        batchSize,
+        localConcurrency: Math.ceil(concurrency / batchSize),
+        burstWhenBatchFull: true,
+        perJobResults: true,
+        ...polling,
+      },
+      (messages) => Promise.all(messages.map((message) => this.#settleSubmitted(message))),
     );
     await boss.work(JOB_SUBMITTED_DEAD_LETTER_QUEUE, { batchSize: 1, ...polling }, ([message]) =>
       this.#onDeadLetter(message),
@@ -65,6 +83,16 @@ export class JobScheduler {
         (queue) => this.#deps.boss.offWork(queue, { wait: true }),
       ),
     );
+  }
+
+  async #settleSubmitted(message: QueueMessage<unknown>): Promise<JobResult> {
+    try {
+      await this.#onSubmitted(message);
+      return { id: message.id, status: "completed" };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { id: message.id, status: "failed", output: { message: detail } };
+    }
   }
 
   async #onSubmitted(message: QueueMessage<unknown> | undefined): Promise<void> {

@@ -1,0 +1,175 @@
+// CPU time and peak memory of local processes, read from /proc (Linux), for benchmarks that
+// want to say which process did the work.
+import { readdirSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import path from "node:path";
+import { DATA_DIR } from "@sumo/db/embedded";
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux we run on). */
+const CLOCK_TICKS = 100;
+
+interface StatFields {
+  ppid: number;
+  /** utime + stime of the process itself, in ticks. */
+  own: number;
+  /** cutime + cstime: children that exited and were waited for, in ticks. */
+  reaped: number;
+}
+
+function readStat(pid: number): StatFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: split after its last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const at = (field: number) => Number(fields[field - 3]);
+  return { ppid: at(4), own: at(14) + at(15), reaped: at(16) + at(17) };
+}
+
+/** The process and all its live descendants. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    const child = Number(entry);
+    if (!Number.isInteger(child)) continue;
+    const stat = readStat(child);
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), child]);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * CPU seconds (user + system) the process and its descendants have used so far: live ones by
+ * their own counters, exited ones through their parents' cutime/cstime. Differences of two
+ * readings give the CPU used in between (a PostgreSQL backend that exits in between moves from
+ * the first sum to the second's cutime).
+ */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    const stat = readStat(member);
+    if (stat) ticks += stat.own + stat.reaped;
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** Peak resident set (VmHWM) of the process plus that of its live descendants, in bytes. */
+export function treePeakRssBytes(pid: number): number {
+  let kib = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${member}/status`, "utf8");
+      kib += Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // Gone since the tree was read.
+    }
+  }
+  return kib * 1024;
+}
+
+/** The local cluster's components by name (etcd, kube-apiserver, ...), from its pid files. */
+export function localClusterPids(): Map<string, number> {
+  const runDir = path.join(DATA_DIR, "cluster", "run");
+  const pids = new Map<string, number>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(runDir);
+  } catch {
+    return pids;
+  }
+  for (const file of files.filter((name) => name.endsWith(".pid")).sort()) {
+    const pid = Number(readFileSync(path.join(runDir, file), "utf8").trim());
+    if (Number.isInteger(pid) && readStat(pid)) pids.set(file.slice(0, -".pid".length), pid);
+  }
+  return pids;
+}
+
+/** The embedded PostgreSQL server's postmaster, if it runs from this checkout's data folder. */
+export function embeddedPostgresPid(): number | undefined {
+  try {
+    const first = readFileSync(path.join(DATA_DIR, "postgres", "postmaster.pid"), "utf8");
+    const pid = Number(first.split("\n")[0]);
+    return Number.isInteger(pid) && readStat(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ClientThrottle {
+  /** Requests the component's Kubernetes clients made. */
+  requests: number;
+  /** Seconds they spent, summed, waiting in client-go's client-side rate limiter (--kube-api-qps). */
+  waitedSeconds: number;
+}
+
+/**
+ * What a local control-plane component's client-go rate limiter cost it so far, from its
+ * /metrics (`rest_client_rate_limiter_duration_seconds`), read with the cluster's admin client
+ * certificate. Undefined when the component does not answer.
+ */
+export async function clientThrottle(port: number): Promise<ClientThrottle | undefined> {
+  const text = await componentMetrics(port);
+  if (text === undefined) return undefined;
+  let requests = 0;
+  let waitedSeconds = 0;
+  for (const line of text.split("\n")) {
+    const match = /^rest_client_rate_limiter_duration_seconds_(sum|count)\{[^}]*\} (\S+)$/.exec(
+      line,
+    );
+    if (match?.[1] === "sum") waitedSeconds += Number(match[2]);
+    if (match?.[1] === "count") requests += Number(match[2]);
+  }
+  return { requests, waitedSeconds };
+}
+
+/** Items waiting in one of a component's controller work queues (`workqueue_depth`). */
+export async function workQueueDepth(port: number, queue: string): Promise<number | undefined> {
+  const text = await componentMetrics(port);
+  const line = text?.split("\n").find((l) => l.startsWith(`workqueue_depth{name="${queue}"}`));
+  return line === undefined ? undefined : Number(line.split(" ").at(-1));
+}
+
+/** A local control-plane component's Prometheus metrics, or undefined when it does not answer. */
+async function componentMetrics(port: number): Promise<string | undefined> {
+  const pki = path.join(DATA_DIR, "cluster", "pki");
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/metrics",
+          headers: { accept: "text/plain" },
+          cert: readFileSync(path.join(pki, "admin.crt")),
+          key: readFileSync(path.join(pki, "admin.key")),
+          // The components serve self-signed certificates of their own.
+          rejectUnauthorized: false,
+          timeout: 5000,
+        },
+        (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            body += chunk;
+          });
+          response.on("end", () => resolve(body));
+        },
+      );
+      req.on("error", reject);
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.end();
+    });
+  } catch {
+    return undefined;
+  }
+}
