@@ -13,7 +13,7 @@
 // same namespace objects (namespace, ResourceQuota, LimitRange, NetworkPolicy applied on each
 // namespace's first Job) and the same pod spec, created by this process straight through the
 // apiserver, so the figures show what Kubernetes alone does on this machine.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +33,9 @@ import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
 import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
 import { JOB_ID_LABEL, loadKubeConfig } from "@sumo/kubernetes";
+import { schedulerEnvSchema } from "@sumo/scheduler/env";
+import { buildSimulationJob } from "@sumo/scheduler/simulation-job";
+import { tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses, SERVICES } from "../platform.ts";
 import {
@@ -314,119 +317,89 @@ async function serverSideApply(object: KubernetesObject): Promise<void> {
   await objects.patch(object, undefined, undefined, "bench", true, PatchStrategy.ServerSideApply);
 }
 
-/** What the scheduler applies per tenant (tenant-namespace.ts), under a baseline name and label. */
-function baselineNamespaceObjects(namespace: string): KubernetesObject[] {
-  const labels = { [BASELINE_NS_LABEL]: runId };
-  const cpu = `${JOBS_PER_TENANT * CPU}`;
-  const memory = `${Math.ceil(JOBS_PER_TENANT * MEMORY_GI * 1024)}Mi`;
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: {
-          ...labels,
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-        },
-      },
+/** What the platform's scheduler runs with here (its defaults). */
+const SCHEDULER_DEFAULTS = schedulerEnvSchema.parse({});
+
+/** The limits each bench tenant gets, so the baseline's quotas match the platform's. */
+const TENANT_LIMITS = {
+  cpuLimit: Math.max(1, JOBS_PER_TENANT * CPU),
+  memoryLimitGi: Math.max(1, JOBS_PER_TENANT * MEMORY_GI),
+  // Exactly the burst: every job of a tenant may be PENDING at once.
+  maxConcurrentJobs: JOBS_PER_TENANT,
+};
+
+/**
+ * The scheduler's own objects, renamed into the baseline's namespace and carrying only the
+ * baseline's labels, so the platform's watches never take them for its own.
+ */
+function asBaseline<T extends KubernetesObject>(
+  object: T,
+  namespace: string,
+  labels: Record<string, string>,
+): T {
+  const metadata = object.metadata ?? {};
+  const kept = Object.fromEntries(
+    Object.entries(metadata.labels ?? {}).filter(([key]) => key.startsWith("pod-security.")),
+  );
+  return {
+    ...object,
+    metadata: {
+      ...metadata,
+      ...(object.kind === "Namespace" ? { name: namespace } : { namespace }),
+      labels: { ...kept, ...labels },
     },
-    {
-      apiVersion: "v1",
-      kind: "ResourceQuota",
-      metadata: { name: "tenant-quota", namespace, labels },
-      spec: {
-        hard: {
-          "requests.cpu": cpu,
-          "limits.cpu": cpu,
-          "requests.memory": memory,
-          "limits.memory": memory,
-          pods: String(JOBS_PER_TENANT),
-        },
-      },
-    } as KubernetesObject,
-    {
-      apiVersion: "v1",
-      kind: "LimitRange",
-      metadata: { name: "tenant-defaults", namespace, labels },
-      spec: {
-        limits: [
-          {
-            type: "Container",
-            default: { cpu: "1", memory: "1Gi" },
-            defaultRequest: { cpu: "1", memory: "1Gi" },
-            max: { cpu, memory },
-          },
-        ],
-      },
-    } as KubernetesObject,
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "default-deny", namespace, labels },
-      spec: {
-        podSelector: {},
-        policyTypes: ["Ingress", "Egress"],
-        egress: [
-          {
-            to: [{ namespaceSelector: {} }],
-            ports: [
-              { protocol: "UDP", port: 53 },
-              { protocol: "TCP", port: 53 },
-            ],
-          },
-        ],
-      },
-    } as KubernetesObject,
-  ];
+  };
 }
 
-/** The platform's Job (simulation-job.ts) with the baseline's labels. */
+/** What the scheduler applies per tenant (tenant-namespace.ts), under a baseline name and label. */
+function baselineNamespaceObjects(namespace: string): KubernetesObject[] {
+  return tenantNamespaceObjects({ id: randomUUID(), ...TENANT_LIMITS }).map((object) =>
+    asBaseline(object, namespace, { [BASELINE_NS_LABEL]: runId }),
+  );
+}
+
+/** The scheduler's Job (simulation-job.ts), named and labelled for the baseline. */
 function baselineJob(id: string, namespace: string): V1Job {
-  const labels = { [BASELINE_LABEL]: id };
-  const resources = { cpu: `${Math.round(CPU * 1000)}m`, memory: `${MEMORY_GI * 1024}Mi` };
-  return {
-    metadata: { name: id, namespace, labels },
-    spec: {
-      backoffLimit: 0,
-      ttlSecondsAfterFinished: 120,
-      activeDeadlineSeconds: 86_400,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          containers: [
-            {
-              name: "sumo",
-              image: "ghcr.io/eclipse-sumo/sumo:latest",
-              env: [
-                { name: "SUMO_JOB_ID", value: id },
-                { name: "SUMO_SCENARIO_ID", value: "bench" },
-                {
-                  name: "SUMO_SCENARIO",
-                  value: JSON.stringify({ fake_sumo_run_seconds: RUN_SECONDS }),
-                },
-              ],
-              resources: { requests: resources, limits: resources },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: false,
-                capabilities: { drop: ["ALL"] },
-              },
-            },
-          ],
-        },
-      },
+  const now = new Date();
+  const job = buildSimulationJob(
+    {
+      id: randomUUID(),
+      tenantId: randomUUID(),
+      scenarioId: "bench",
+      scenario: { fake_sumo_run_seconds: RUN_SECONDS },
+      cpuRequest: CPU,
+      memoryGi: MEMORY_GI,
+      status: "PENDING",
+      failureReason: null,
+      exitCode: null,
+      namespace: null,
+      kubernetesJobName: null,
+      podName: null,
+      submittedAt: now,
+      scheduledAt: null,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
     },
+    {
+      image: SCHEDULER_DEFAULTS.SIMULATION_IMAGE,
+      ttlSecondsAfterFinished: SCHEDULER_DEFAULTS.JOB_TTL_SECONDS_AFTER_FINISHED,
+      activeDeadlineSeconds: SCHEDULER_DEFAULTS.JOB_ACTIVE_DEADLINE_SECONDS,
+    },
+  );
+  const labels = { [BASELINE_LABEL]: id };
+  const renamed = asBaseline(
+    { ...job, metadata: { ...job.metadata, name: id } },
+    namespace,
+    labels,
+  );
+  const template = renamed.spec?.template;
+  return {
+    ...renamed,
+    spec: {
+      ...renamed.spec,
+      template: { ...template, metadata: { ...template?.metadata, labels } },
+    } as V1Job["spec"],
   };
 }
 
@@ -543,10 +516,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
   await inParallel(TENANTS, 10, async (i) => {
     const { apiKey } = await createTenantWithApiKey(db.db, {
       name: `scale-${runId}-${i}`,
-      cpuLimit: Math.max(1, JOBS_PER_TENANT * CPU),
-      memoryLimitGi: Math.max(1, JOBS_PER_TENANT * MEMORY_GI),
-      // Exactly the burst: every job of a tenant may be PENDING at once.
-      maxConcurrentJobs: JOBS_PER_TENANT,
+      ...TENANT_LIMITS,
     });
     keys[i] = apiKey;
   });
