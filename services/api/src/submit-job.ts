@@ -218,10 +218,9 @@ function decide(
   const tenant = state.tenants.get(tenantId);
   if (!tenant) return refuse(new ApiError("unauthorized", "Invalid API key"));
 
-  const fingerprint = createHash("sha256")
-    .update(stringify(request) ?? "")
-    .digest();
-  if (idempotencyKey !== undefined) {
+  // Only a request with a key is ever compared with another.
+  const fingerprint = idempotencyKey === undefined ? undefined : requestFingerprint(request);
+  if (idempotencyKey !== undefined && fingerprint) {
     const earlier = state.earlier.get(idempotencyRecordKey({ tenantId, key: idempotencyKey }));
     if (earlier) {
       if (!earlier.requestFingerprint.equals(fingerprint)) {
@@ -297,7 +296,7 @@ function decide(
     job,
     body,
     idempotencyRecord:
-      idempotencyKey === undefined
+      idempotencyKey === undefined || !fingerprint
         ? undefined
         : {
             tenantId,
@@ -307,6 +306,13 @@ function decide(
             responseBody: body,
           },
   };
+}
+
+/** Hash of the request body, key order aside: the same key with another body is refused. */
+function requestFingerprint(request: SubmitJobRequest): Buffer {
+  return createHash("sha256")
+    .update(stringify(request) ?? "")
+    .digest();
 }
 
 function refuse(refusal: ApiError): Decision {
