@@ -30,9 +30,13 @@ export function createDatabaseClient(
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? "sumo-k8",
   });
-  // An idle client losing its connection (database restart) must not crash the process;
-  // the pool discards it and the next query opens a new one.
+  // A connection lost in a database restart must not crash the process. The pool listens for
+  // the errors of its idle clients only (and discards them); a client checked out for a
+  // transaction has no listener while it waits between statements, and an error event without
+  // a listener is thrown. Every client gets one of its own: the transaction's next statement
+  // fails, its release discards the client, and the next query opens a new connection.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzle({ client: pool, schema, casing: "snake_case" });
   return { db, pool, close: () => pool.end() };
 }
