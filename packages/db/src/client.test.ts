@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { createDatabaseClient } from "./client.ts";
+import { createDatabaseClient, transactionOnConnection } from "./client.ts";
+import { preparedStatement } from "./prepared.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 let database: TestDatabase;
@@ -40,3 +41,37 @@ async function terminateBackend(url: string, pid: number): Promise<void> {
     await admin.end();
   }
 }
+
+// A statement of this test's own, prepared per connection like the submission path's.
+const insertTenant = preparedStatement(
+  "test_insert_tenant",
+  sql`INSERT INTO tenants (name) VALUES (${sql.placeholder("name")})`,
+);
+
+it("commits what a transaction on one connection wrote, and keeps nothing of one that threw", async () => {
+  const client = createDatabaseClient(database.url, { maxConnections: 1, pipeline: true });
+  try {
+    await transactionOnConnection(client.db, async (connection) => {
+      await Promise.all([
+        insertTenant(connection, { name: "kept-1" }),
+        insertTenant(connection, { name: "kept-2" }),
+      ]);
+    });
+    const failed = transactionOnConnection(client.db, async (connection) => {
+      await insertTenant(connection, { name: "rolled-back" });
+      // The same statement again on the same connection, now refused (duplicate name).
+      await insertTenant(connection, { name: "kept-1" });
+    });
+    await expect(failed).rejects.toThrow(/duplicate key/);
+    // The connection, back in the pool, serves the next transaction, prepared statement and all.
+    await transactionOnConnection(client.db, (connection) =>
+      insertTenant(connection, { name: "kept-3" }),
+    );
+    const names = await client.db.execute<{ name: string }>(
+      sql`SELECT name FROM tenants WHERE name LIKE 'kept-%' OR name = 'rolled-back' ORDER BY name`,
+    );
+    expect(names.rows.map((row) => row.name)).toEqual(["kept-1", "kept-2", "kept-3"]);
+  } finally {
+    await client.close();
+  }
+});

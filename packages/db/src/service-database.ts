@@ -15,12 +15,15 @@ export async function openServiceDatabase(options: {
   databaseUrl: string | undefined;
   maxConnections: number;
   applicationName: string;
+  /** See DatabaseClientOptions.pipeline. */
+  pipeline?: boolean;
 }): Promise<ServiceDatabase> {
   const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres();
   const url = options.databaseUrl ?? embedded?.url ?? "";
   const client = createDatabaseClient(url, {
     maxConnections: options.maxConnections,
     applicationName: options.applicationName,
+    pipeline: options.pipeline,
   });
   return {
     ...client,

@@ -19,6 +19,8 @@ const database = await openServiceDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-api",
+  // A submission's transaction sends its statements in two groups (see submitJobBatch).
+  pipeline: true,
 });
 if (env.MIGRATE_ON_START) await migrate(database.url);
 // The api only sends, inside its own transactions: no workers, maintenance or schedules here.

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Database, DatabaseOrTransaction } from "@sumo/db/client";
+import { type Database, transactionOnConnection } from "@sumo/db/client";
+import { queryPrepared } from "@sumo/db/prepared";
 import {
   countActiveJobsOfTenants,
   findIdempotencyRecords,
@@ -14,8 +15,8 @@ import { JOB_SUBMITTED_QUEUE, type JobSubmittedMessage } from "@sumo/db/queues";
 import type { Tenant } from "@sumo/db/schema";
 import { ApiError, type ErrorDetail } from "@sumo/http";
 import { type JobView, toJobView } from "@sumo/http/job-view";
-import { sql } from "drizzle-orm";
-import { fromDrizzle, type PgBoss } from "pg-boss";
+import type pg from "pg";
+import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { stringify } from "safe-stable-stringify";
 import { v7 as uuidv7 } from "uuid";
@@ -154,16 +155,22 @@ export async function submitJobBatch(
   deps: { db: Database; boss: PgBoss },
   submissions: JobSubmission[],
 ): Promise<SubmissionOutcome[]> {
-  return deps.db.transaction(async (tx) => {
+  return transactionOnConnection(deps.db, async (connection) => {
     const tenantIds = [...new Set(submissions.map((s) => s.tenantId))];
-    const tenants = new Map((await lockTenants(tx, tenantIds)).map((t) => [t.id, t]));
-    const active = await countActiveJobsOfTenants(tx, [...tenants.keys()]);
-    const earlier: Map<string, Earlier> = await findIdempotencyRecords(
-      tx,
-      submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
-        key === undefined ? [] : [{ tenantId, key }],
-      ),
-    );
+    // Sent together (the api's connections pipeline), and run by PostgreSQL one after the
+    // other: the count and the key lookup take their snapshots once the locks are held, so
+    // they see every job a transaction that held a lock before this one committed.
+    const [locked, active, earlier] = await Promise.all([
+      lockTenants(connection, tenantIds),
+      countActiveJobsOfTenants(connection, tenantIds),
+      findIdempotencyRecords(
+        connection,
+        submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
+          key === undefined ? [] : [{ tenantId, key }],
+        ),
+      ) as Promise<Map<string, Earlier>>,
+    ]);
+    const tenants = new Map(locked.map((t) => [t.id, t]));
 
     const decided = submissions.map((submission) => {
       const decision = decide(submission, { tenants, active, earlier });
@@ -178,12 +185,14 @@ export async function submitJobBatch(
 
     const accepted = decided.filter((d) => d.kind === "accept");
     const jobs = accepted.map((d) => d.job);
-    await insertSubmittedJobs(tx, jobs);
-    await enqueueSubmittedJobs(deps.boss, tx, jobs);
-    await insertIdempotencyRecords(
-      tx,
-      accepted.flatMap((d) => d.idempotencyRecord ?? []),
-    );
+    await Promise.all([
+      insertSubmittedJobs(connection, jobs),
+      enqueueSubmittedJobs(deps.boss, connection.$client, jobs),
+      insertIdempotencyRecords(
+        connection,
+        accepted.flatMap((d) => d.idempotencyRecord ?? []),
+      ),
+    ]);
 
     return decided.map((d): SubmissionOutcome => {
       if (d.kind === "refuse") return { refusal: d.refusal };
@@ -319,10 +328,14 @@ function refuse(refusal: ApiError): Decision {
   return { kind: "refuse", refusal };
 }
 
-/** One JOB_SUBMITTED message per job, in the caller's transaction; the message id is the job's. */
+/**
+ * One JOB_SUBMITTED message per job, in the transaction open on `connection`; the message id is
+ * the job's. pg-boss's insert statement is prepared: planning it cost more than the rest of the
+ * transaction's statements together.
+ */
 async function enqueueSubmittedJobs(
   boss: PgBoss,
-  tx: DatabaseOrTransaction,
+  connection: pg.ClientBase,
   jobs: { id: string; tenantId: string }[],
 ): Promise<void> {
   if (jobs.length === 0) return;
@@ -332,6 +345,6 @@ async function enqueueSubmittedJobs(
       id: job.id,
       data: { jobId: job.id, tenantId: job.tenantId } satisfies JobSubmittedMessage,
     })),
-    { db: fromDrizzle(tx, sql) },
+    { db: { executeSql: (text, values) => queryPrepared(connection, text, values ?? []) } },
   );
 }

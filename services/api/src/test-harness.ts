@@ -31,7 +31,10 @@ export async function startApiTestContext(
   options: Pick<ApiDeps, "bodyLimitBytes" | "submitOptions"> = {},
 ): Promise<ApiTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
-  const database = createDatabaseClient(testDatabase.url, { maxConnections: 10 });
+  const database = createDatabaseClient(testDatabase.url, {
+    maxConnections: 10,
+    pipeline: true,
+  });
   const boss = await createQueueClient(testDatabase.url, {
     role: "sender",
     instanceName: "test",

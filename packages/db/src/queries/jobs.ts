@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
-import { preparedPerDatabase } from "../prepared.ts";
+import { preparedPerDatabase, preparedStatement, type StatementRunner } from "../prepared.ts";
 import {
   ACTIVE_JOB_STATUSES,
   type Job,
@@ -23,12 +23,12 @@ export type SubmittedJob = Pick<
 >;
 
 /**
- * Inserts submitted jobs as PENDING in one statement whose text never changes: the rows travel
- * as one JSON parameter (jsonb_to_recordset), so neither building the query nor planning it
- * grows with the batch. Nothing is read back: the caller has every value.
+ * Inserts submitted jobs as PENDING in one prepared statement whose text never changes: the
+ * rows travel as one JSON parameter (jsonb_to_recordset), so it is planned once per connection
+ * whatever the batch. Nothing is read back: the caller has every value.
  */
 export async function insertSubmittedJobs(
-  db: DatabaseOrTransaction,
+  db: StatementRunner,
   submitted: SubmittedJob[],
 ): Promise<void> {
   if (submitted.length === 0) return;
@@ -43,14 +43,19 @@ export async function insertSubmittedJobs(
       submitted_at: job.submittedAt.toISOString(),
     })),
   );
-  await db.execute(sql`
+  await insertSubmitted(db, { rows });
+}
+
+const insertSubmitted = preparedStatement(
+  "insert_submitted_jobs",
+  sql`
     INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
     SELECT id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
-    FROM jsonb_to_recordset(${rows}::jsonb) AS submitted(
+    FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
       id uuid, tenant_id uuid, scenario_id text, scenario jsonb,
       cpu_request numeric, memory_gi numeric, submitted_at timestamptz
-    )`);
-}
+    )`,
+);
 
 /**
  * Jobs of each tenant that count against its concurrent-job limit (PENDING or RUNNING), from
@@ -61,16 +66,28 @@ export async function countActiveJobsOfTenants(
   db: DatabaseOrTransaction,
   tenantIds: string[],
 ): Promise<Map<string, number>> {
-  // A plain statement: this runs once per batch of submissions, on the hot path.
-  const { rows } = await db.execute<{ tenant_id: string; active: string }>(sql`
-    SELECT tenant_id, sum(jobs) AS active FROM ${tenantJobCounts}
-    WHERE tenant_id = ANY(${sql.param(tenantIds)}::uuid[])
-      AND status = ANY(${sql.param([...ACTIVE_JOB_STATUSES])}::job_status[])
-    GROUP BY tenant_id`);
+  const rows = await activeJobCounts(db).execute({ tenantIds });
   const active = new Map(tenantIds.map((id) => [id, 0]));
-  for (const row of rows) active.set(row.tenant_id, Number(row.active));
+  for (const row of rows) active.set(row.tenantId, Number(row.active));
   return active;
 }
+
+const activeJobCounts = preparedPerDatabase((db) =>
+  db
+    .select({
+      tenantId: tenantJobCounts.tenantId,
+      active: sql<string>`sum(${tenantJobCounts.jobs})`,
+    })
+    .from(tenantJobCounts)
+    .where(
+      and(
+        sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
+        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES]),
+      ),
+    )
+    .groupBy(tenantJobCounts.tenantId)
+    .prepare("count_active_jobs"),
+);
 
 /** A job of this tenant; another tenant's job is not found, exactly like a missing one. */
 export async function getTenantJob(

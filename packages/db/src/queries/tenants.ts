@@ -1,5 +1,6 @@
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../client.ts";
+import { preparedPerDatabase } from "../prepared.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { issueApiKey } from "./api-keys.ts";
 
@@ -43,13 +44,18 @@ export async function lockTenants(
   tenantIds: string[],
 ): Promise<Tenant[]> {
   if (tenantIds.length === 0) return [];
-  return tx
+  return lockedTenants(tx).execute({ tenantIds });
+}
+
+const lockedTenants = preparedPerDatabase((db) =>
+  db
     .select()
     .from(tenants)
-    .where(inArray(tenants.id, tenantIds))
+    .where(sql`${tenants.id} = ANY(${sql.placeholder("tenantIds")}::uuid[])`)
     .orderBy(asc(tenants.id))
-    .for("update");
-}
+    .for("update")
+    .prepare("lock_tenants"),
+);
 
 /**
  * Creates a tenant and its first API key in one transaction. The returned `apiKey` is the only
