@@ -55,6 +55,11 @@ export function createDatabaseClient(
  * connection, made once per connection. Unlike a drizzle transaction handle, which is new in each
  * transaction, it keeps its prepared statements (preparedPerDatabase, preparedStatement) for the
  * connection's life. Commits when `work` resolves, rolls back when it throws.
+ *
+ * BEGIN is not awaited before `work` starts: on a pipelined connection it travels with the
+ * transaction's first statements, one round trip saved. PostgreSQL still runs it first; it fails
+ * only on a broken connection or one left in a failed transaction, where the statements behind
+ * it fail too, and then nothing is committed.
  */
 export async function transactionOnConnection<T>(
   db: Database,
@@ -62,8 +67,19 @@ export async function transactionOnConnection<T>(
 ): Promise<T> {
   const client = await db.$client.connect();
   try {
-    const connection = databaseOnConnection(client);
-    return await connection.transaction(() => work(connection));
+    // Settled both, so that no statement of `work` can run after the ROLLBACK.
+    const [begin, outcome] = await Promise.allSettled([
+      client.query("BEGIN"),
+      work(databaseOnConnection(client)),
+    ]);
+    if (begin.status === "fulfilled" && outcome.status === "fulfilled") {
+      await client.query("COMMIT");
+      return outcome.value;
+    }
+    await client.query("ROLLBACK").catch(() => {
+      // The connection broke: the server ended the transaction with it.
+    });
+    throw outcome.status === "rejected" ? outcome.reason : (begin as PromiseRejectedResult).reason;
   } finally {
     // A connection that broke meanwhile is not queryable, and the pool discards it.
     client.release();
