@@ -49,8 +49,8 @@ export function preparedStatement<Row extends pg.QueryResultRow = pg.QueryResult
 /**
  * Runs a statement someone else wrote as a named prepared statement of the connection. For big
  * statements on hot paths, where planning costs more than running: pg-boss's insert takes about
- * 0.45 ms of PostgreSQL's time per call unprepared, 0.1 ms prepared. The name is the text's
- * hash, so calls with the same text share one.
+ * 0.6 ms of PostgreSQL's CPU per call planned each time, 0.15 ms prepared. The name is the
+ * text's hash, so calls with the same text share one.
  */
 export function queryPrepared<Row extends pg.QueryResultRow = pg.QueryResultRow>(
   connection: pg.ClientBase,
