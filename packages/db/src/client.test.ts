@@ -21,7 +21,6 @@ it("fails a transaction whose connection is cut between statements, and serves t
       // The connection dies while the transaction's client is checked out and idle (as in a
       // database restart): the pool no longer listens for its errors then.
       await terminateBackend(database.url, backend.rows[0]?.pid ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
       await tx.execute(sql`SELECT 1`);
     });
     await expect(transaction).rejects.toThrow();
@@ -36,7 +35,12 @@ async function terminateBackend(url: string, pid: number): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+    // With a timeout, PostgreSQL answers once the backend has exited, and so closed its socket.
+    const { rows } = await admin.query<{ terminated: boolean }>(
+      "SELECT pg_terminate_backend($1, 5000) AS terminated",
+      [pid],
+    );
+    expect(rows).toEqual([{ terminated: true }]);
   } finally {
     await admin.end();
   }

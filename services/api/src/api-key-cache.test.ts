@@ -3,7 +3,7 @@ import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenantWithApiKey, findTenantByApiKeyHash, revokeApiKey } from "@sumo/db/queries";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { ApiKeyCache, type VerifiedApiKey } from "./api-key-cache.ts";
 
 let database: TestDatabase;
@@ -25,6 +25,9 @@ afterAll(async () => {
   await database.drop();
 });
 
+/** How long a change may take to reach the cache: polled, never slept. */
+const WAIT = { timeout: 5_000, interval: 10 };
+
 let tenantCounter = 0;
 
 /** A tenant's key, and a lookup through the cache that counts its trips to the database. */
@@ -40,28 +43,6 @@ async function keyOfNewTenant() {
       return found && { tenantId: found.tenantId, apiKeyId: found.apiKeyId };
     });
   return { created, lookup, loads: () => loads };
-}
-
-/** Polls `lookup` (no fixed sleeps) until `done` holds; fails after a deadline. */
-async function lookupUntil(
-  lookup: () => Promise<VerifiedApiKey | undefined>,
-  done: (key: VerifiedApiKey | undefined) => boolean,
-) {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const key = await lookup();
-    if (done(key)) return key;
-    if (Date.now() > deadline) throw new Error(`lookup still returned ${JSON.stringify(key)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function until(condition: () => boolean) {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in 5 s");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe("ApiKeyCache", () => {
@@ -85,7 +66,7 @@ describe("ApiKeyCache", () => {
     const { created, lookup } = await keyOfNewTenant();
     expect(await lookup()).toBeDefined();
     await revokeApiKey(client.db, { tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
-    expect(await lookupUntil(lookup, (key) => key === undefined)).toBeUndefined();
+    await vi.waitFor(async () => expect(await lookup()).toBeUndefined(), WAIT);
     // And stays forgotten: the database says no every time.
     expect(await lookup()).toBeUndefined();
   });
@@ -99,14 +80,14 @@ describe("ApiKeyCache", () => {
     await client.pool.query(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sumo-api-key-listener' AND datname = current_database()",
     );
-    await until(() => !cache.isListening);
+    await vi.waitFor(() => expect(cache.isListening).toBe(false), WAIT);
     // Every lookup while it cannot listen goes to the database.
     const whileDown = loads();
     await lookup();
     await lookup();
     expect(loads() - whileDown).toBe(2);
     // Back: it starts empty (changes may have been missed), then remembers again.
-    await until(() => cache.isListening);
+    await vi.waitFor(() => expect(cache.isListening).toBe(true), WAIT);
     const afterReconnect = loads();
     await lookup();
     await lookup();
