@@ -159,7 +159,7 @@ export async function submitJobBatch(
     // Sent together (the api's connections pipeline), and run by PostgreSQL one after the
     // other: the count and the key lookup take their snapshots once the locks are held, so
     // they see every job a transaction that held a lock before this one committed.
-    const [locked, active, earlier] = await Promise.all([
+    const [locked, active, stored] = await Promise.all([
       lockTenants(connection, tenantIds),
       countActiveJobsOfTenants(connection, tenantIds),
       findIdempotencyRecords(
@@ -167,9 +167,10 @@ export async function submitJobBatch(
         submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
           key === undefined ? [] : [{ tenantId, key }],
         ),
-      ) as Promise<Map<string, Earlier>>,
+      ),
     ]);
     const tenants = new Map(locked.map((t) => [t.id, t]));
+    const earlier: Map<string, Earlier> = stored;
 
     const decided = submissions.map((submission) => {
       const decision = decide(submission, { tenants, active, earlier });
