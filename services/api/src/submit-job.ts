@@ -1,4 +1,4 @@
-import { createHash, randomUUIDv7 } from "node:crypto";
+import { createHash } from "node:crypto";
 import { type Database, transactionOnConnection } from "@sumo/db/client";
 import { queryPrepared } from "@sumo/db/prepared";
 import {
@@ -19,6 +19,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { stringify } from "safe-stable-stringify";
+import { v7 as uuidv7 } from "uuid";
 import type { SubmitJobRequest } from "./schemas/job.ts";
 import type { SubmissionMetrics } from "./submission-metrics.ts";
 
@@ -279,7 +280,9 @@ function decide(
 
   const now = new Date();
   const job: SubmittedJob = {
-    id: randomUUIDv7(),
+    // The uuid package's v7 counts up within a millisecond (Node's randomUUIDv7 does not), so
+    // jobs submitted in the same millisecond still list in submission order.
+    id: uuidv7(),
     tenantId,
     scenarioId: request.scenario_id,
     scenario: request.scenario ?? null,
