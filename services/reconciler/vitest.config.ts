@@ -1,9 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { packageTestConfig } from "../../vitest.tiers.ts";
 
-export default defineConfig({
-  test: {
-    globalSetup: ["../../packages/db/src/vitest-global-setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+export default defineConfig(packageTestConfig());
