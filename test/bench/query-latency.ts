@@ -19,12 +19,13 @@ import { parseArgs } from "node:util";
 import { createDatabaseClient, type Database } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
 import {
-  countJobsByStatus,
+  countAllJobsByStatus,
+  countTenantJobsByStatus,
   getTenant,
   getTenantJob,
   issueApiKey,
   type JobCursor,
-  listJobs,
+  listAllJobs,
   listTenantApiKeys,
   listTenantJobs,
   listTenants,
@@ -271,7 +272,7 @@ const tenantKey = (pick: "big" | "small") => (s: SeededDatabase) => s[pick].apiK
 const adminToken = (s: SeededDatabase) => s.platform.adminToken;
 
 async function dashboardQueries(db: Database, tenantId: string) {
-  await countJobsByStatus(db, { tenantId });
+  await countTenantJobsByStatus(db, tenantId);
   await sumTenantRunningResources(db, tenantId);
   await listTenantJobs(db, { tenantId, limit: 20 });
   await listTenantWaitingJobs(db, { tenantId, limit: 100 });
@@ -335,37 +336,38 @@ const ENDPOINTS: Endpoint[] = [
     name: "GET /admin/jobs",
     url: (s) => `${s.platform.adminUrl}/admin/jobs`,
     authorization: adminToken,
-    queries: (db) => listJobs(db, { limit: 50 }),
+    queries: (db) => listAllJobs(db, { limit: 50 }),
   },
   {
     name: "GET /admin/jobs (page at 50%)",
     url: (s) => `${s.platform.adminUrl}/admin/jobs?cursor=${encodeJobCursor(s.deepCursor)}`,
     authorization: adminToken,
-    queries: (db, s) => listJobs(db, { limit: 50, ...(s.deepCursor && { after: s.deepCursor }) }),
+    queries: (db, s) =>
+      listAllJobs(db, { limit: 50, ...(s.deepCursor && { after: s.deepCursor }) }),
   },
   {
     name: "GET /admin/jobs?status=RUNNING",
     url: (s) => `${s.platform.adminUrl}/admin/jobs?status=RUNNING`,
     authorization: adminToken,
-    queries: (db) => listJobs(db, { status: "RUNNING", limit: 50 }),
+    queries: (db) => listAllJobs(db, { status: "RUNNING", limit: 50 }),
   },
   {
     name: "GET /admin/jobs?status=FAILED",
     url: (s) => `${s.platform.adminUrl}/admin/jobs?status=FAILED`,
     authorization: adminToken,
-    queries: (db) => listJobs(db, { status: "FAILED", limit: 50 }),
+    queries: (db) => listAllJobs(db, { status: "FAILED", limit: 50 }),
   },
   {
     name: "GET /admin/jobs?tenant_id= (big)",
     url: (s) => `${s.platform.adminUrl}/admin/jobs?tenant_id=${s.big.id}`,
     authorization: adminToken,
-    queries: (db, s) => listJobs(db, { tenantId: s.big.id, limit: 50 }),
+    queries: (db, s) => listAllJobs(db, { tenantId: s.big.id, limit: 50 }),
   },
   {
     name: "GET /admin/jobs?tenant_id=&status=FAILED",
     url: (s) => `${s.platform.adminUrl}/admin/jobs?tenant_id=${s.big.id}&status=FAILED`,
     authorization: adminToken,
-    queries: (db, s) => listJobs(db, { tenantId: s.big.id, status: "FAILED", limit: 50 }),
+    queries: (db, s) => listAllJobs(db, { tenantId: s.big.id, status: "FAILED", limit: 50 }),
   },
   {
     name: "GET /admin/tenants",
@@ -386,7 +388,7 @@ const ENDPOINTS: Endpoint[] = [
     name: "GET /admin/metrics (snapshot)",
     url: (s) => `${s.platform.adminUrl}/admin/metrics`,
     authorization: adminToken,
-    queries: (db) => countJobsByStatus(db),
+    queries: (db) => countAllJobsByStatus(db),
   },
 ];
 interface Measurement {

@@ -1,8 +1,11 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { createDatabaseClient, transactionOnConnection } from "./client.ts";
-import { preparedStatement } from "./prepared.ts";
+import {
+  type ConnectionDatabase,
+  createDatabaseClient,
+  transactionOnConnection,
+} from "./client.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 let database: TestDatabase;
@@ -47,30 +50,27 @@ async function terminateBackend(url: string, pid: number): Promise<void> {
 }
 
 // A statement of this test's own, prepared per connection like the submission path's.
-const insertTenant = preparedStatement(
-  "test_insert_tenant",
-  sql`INSERT INTO tenants (name) VALUES (${sql.placeholder("name")})`,
-);
+const insertTenant = (connection: ConnectionDatabase, name: string) =>
+  connection.$client.query({
+    name: "test_insert_tenant",
+    text: "INSERT INTO tenants (name) VALUES ($1)",
+    values: [name],
+  });
 
 it("commits what a transaction on one connection wrote, and keeps nothing of one that threw", async () => {
   const client = createDatabaseClient(database.url, { maxConnections: 1, pipeline: true });
   try {
     await transactionOnConnection(client.db, async (connection) => {
-      await Promise.all([
-        insertTenant(connection, { name: "kept-1" }),
-        insertTenant(connection, { name: "kept-2" }),
-      ]);
+      await Promise.all([insertTenant(connection, "kept-1"), insertTenant(connection, "kept-2")]);
     });
     const failed = transactionOnConnection(client.db, async (connection) => {
-      await insertTenant(connection, { name: "rolled-back" });
+      await insertTenant(connection, "rolled-back");
       // The same statement again on the same connection, now refused (duplicate name).
-      await insertTenant(connection, { name: "kept-1" });
+      await insertTenant(connection, "kept-1");
     });
     await expect(failed).rejects.toThrow(/duplicate key/);
     // The connection, back in the pool, serves the next transaction, prepared statement and all.
-    await transactionOnConnection(client.db, (connection) =>
-      insertTenant(connection, { name: "kept-3" }),
-    );
+    await transactionOnConnection(client.db, (connection) => insertTenant(connection, "kept-3"));
     const names = await client.db.execute<{ name: string }>(
       sql`SELECT name FROM tenants WHERE name LIKE 'kept-%' OR name = 'rolled-back' ORDER BY name`,
     );

@@ -53,7 +53,7 @@ export function createDatabaseClient(
 /**
  * Runs `work` in a transaction on one connection of the pool, through a drizzle handle over that
  * connection, made once per connection. Unlike a drizzle transaction handle, which is new in each
- * transaction, it keeps its prepared statements (preparedPerDatabase, preparedStatement) for the
+ * transaction, it keeps its prepared statements (queries/hot-paths.ts) for the
  * connection's life. Commits when `work` resolves, rolls back when it throws.
  *
  * BEGIN is not awaited before `work` starts: on a pipelined connection it travels with the

@@ -1,5 +1,7 @@
-import type { Queue } from "pg-boss";
+import { createHash } from "node:crypto";
+import type { PgBoss, Queue } from "pg-boss";
 import { z } from "zod";
+import type { ConnectionDatabase } from "./client.ts";
 
 /**
  * The queues that connect the services, all in PostgreSQL (pg-boss). The api writes a
@@ -24,6 +26,41 @@ export const TENANT_LIMITS_CHANGED_QUEUE = "tenant-limits-changed";
 
 export const tenantLimitsChangedMessage = z.object({ tenantId: z.uuid() });
 export type TenantLimitsChangedMessage = z.infer<typeof tenantLimitsChangedMessage>;
+
+/** The message each queue carries. */
+export interface QueueMessages {
+  [JOB_SUBMITTED_QUEUE]: JobSubmittedMessage;
+  [JOB_SUBMITTED_DEAD_LETTER_QUEUE]: JobSubmittedMessage;
+  [TENANT_LIMITS_CHANGED_QUEUE]: TenantLimitsChangedMessage;
+}
+
+/**
+ * Writes messages into a queue inside the transaction open on `connection` (see
+ * transactionOnConnection), so they commit or roll back with what the transaction writes: no
+ * row without its message, no message without its row. A message's `id`, when given, is its
+ * pg-boss id. pg-boss's insert statement runs prepared on the connection: it is one of the
+ * submission's hot paths, and planning it cost more than running it (docs/benchmarks.md).
+ */
+export async function enqueueInTransaction<Name extends keyof QueueMessages>(
+  boss: PgBoss,
+  connection: ConnectionDatabase,
+  queue: Name,
+  messages: { id?: string; data: QueueMessages[Name] }[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  const client = connection.$client;
+  await boss.insert(queue, messages, {
+    db: {
+      // Named by the text's hash: the same statement text shares one prepared statement.
+      executeSql: (text, values) =>
+        client.query({
+          name: `sumo_${createHash("sha1").update(text).digest("base64url")}`,
+          text,
+          values: values ?? [],
+        }),
+    },
+  });
+}
 
 /** Every queue with its options; the migrate command creates or updates them. */
 export const QUEUE_DEFINITIONS: readonly Queue[] = [

@@ -1,6 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
+import { v7 as uuidv7 } from "uuid";
 import { migrate } from "./migrate.ts";
+import type { Job } from "./schema/jobs.ts";
+import { DEFAULT_TENANT_LIMITS, type Tenant } from "./schema/tenants.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -51,4 +54,54 @@ async function admin(serverUrl: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+// Builders: a row with every field set to something valid, overridden where the test cares.
+// They build values only; the test inserts them with the queries it means to exercise.
+
+let tenantSequence = 0;
+
+/**
+ * A tenant row with the default limits and a name unique to this run: a whole `Tenant` for code
+ * that reads one (admission), and a valid createTenant value as it is.
+ */
+export function makeTenant(overrides: Partial<Tenant> = {}): Tenant {
+  tenantSequence += 1;
+  const createdAt = new Date();
+  return {
+    id: randomUUID(),
+    name: `tenant-${process.pid}-${tenantSequence}`,
+    ...DEFAULT_TENANT_LIMITS,
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+/**
+ * A job row, PENDING and not yet scheduled unless overridden: a whole `Job` for code that reads
+ * one (views, the reconciler's decisions), and a valid insertJob value as it is.
+ */
+export function makeJob(overrides: Partial<Job> = {}): Job {
+  const submittedAt = overrides.submittedAt ?? new Date();
+  return {
+    id: uuidv7(),
+    tenantId: randomUUID(),
+    scenarioId: "grid-3x3",
+    scenario: null,
+    cpuRequest: 1,
+    memoryGi: 1,
+    status: "PENDING",
+    failureReason: null,
+    exitCode: null,
+    namespace: null,
+    kubernetesJobName: null,
+    podName: null,
+    submittedAt,
+    scheduledAt: null,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: submittedAt,
+    ...overrides,
+  };
 }

@@ -1,11 +1,25 @@
 import { z } from "@hono/zod-openapi";
+import { ACTIVE_JOB_STATUSES, JOB_STATUSES, type JobStatus } from "@sumo/db/job-status";
 import type { JobCursor } from "@sumo/db/queries";
-import { JOB_STATUSES, type Job } from "@sumo/db/schema";
+import type { Job } from "@sumo/db/schema";
 import { isUuid } from "./ids.ts";
 
 // A job as the HTTP APIs show it (snake_case, ISO timestamps); the api and admin share it.
 
 export const jobStatusSchema = z.enum(JOB_STATUSES).openapi("JobStatus");
+
+/** How many jobs are in each status: every status, 0 when none. */
+export const jobCountsSchema = z.object(
+  Object.fromEntries(JOB_STATUSES.map((status) => [status, z.number().int()])) as Record<
+    JobStatus,
+    z.ZodNumber
+  >,
+);
+
+/** Of job counts by status, those that count against the concurrent-job limit. */
+export function countActive(counts: Record<JobStatus, number>): number {
+  return ACTIVE_JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+}
 
 export const jobSchema = z
   .object({

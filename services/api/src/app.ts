@@ -4,13 +4,15 @@ import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { JobSubmission } from "./admission.ts";
 import type { ApiKeyCache } from "./api-key-cache.ts";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { submissionMetrics } from "./submission-metrics.ts";
-import { JobSubmitter, type JobSubmitterOptions } from "./submit-job.ts";
+import { submitJobs } from "./submit-jobs.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
 
 export interface ApiDeps {
@@ -27,8 +29,8 @@ export interface ApiDeps {
   bodyLimitBytes?: number;
   /** Remembers verified API keys; without it every request looks its key up. */
   apiKeyCache?: ApiKeyCache;
-  /** How submissions are batched into transactions (see JobSubmitter). */
-  submitOptions?: Omit<JobSubmitterOptions, "metrics" | "logger">;
+  /** How submissions that arrive together share a transaction (group-commit.ts). */
+  submitOptions?: Partial<Pick<GroupCommitOptions, "maxBatchSize" | "maxConcurrentBatches">>;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
 }
@@ -53,16 +55,23 @@ export function createApp(deps: ApiDeps) {
       "Submit SUMO traffic simulations as Kubernetes Jobs and follow them. Authenticate with `Authorization: Bearer <api key>`.",
   });
   app.use("/v1/*", tenantAuth(deps));
+  const metrics = submissionMetrics(deps.metricsRegistry);
+  // Submissions that arrive together are written in one transaction, each decided on its own.
+  const submissions = new GroupCommit((batch: JobSubmission[]) => submitJobs(deps, batch), {
+    maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,
+    maxConcurrentBatches: deps.submitOptions?.maxConcurrentBatches ?? 4,
+    onBatch: (size) => metrics.recordBatch(size),
+    onSplit: (error, size) => {
+      metrics.recordSplit();
+      deps.logger.warn(
+        { err: error, submissions: size },
+        "the database refused a batch of submissions: retrying them one at a time",
+      );
+    },
+  });
   app.route(
     "/",
-    jobsRoutes({
-      db: deps.db,
-      submitter: new JobSubmitter(deps, {
-        ...deps.submitOptions,
-        metrics: submissionMetrics(deps.metricsRegistry),
-        logger: deps.logger,
-      }),
-    }),
+    jobsRoutes({ db: deps.db, submitJob: (submission) => submissions.submit(submission) }),
   );
   app.route("/", jobLogsRoutes(deps));
   app.route("/", dashboardRoutes(deps));

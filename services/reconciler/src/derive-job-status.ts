@@ -14,7 +14,7 @@ export function deriveJobStatus(
   pods: readonly V1Pod[],
   now: Date,
 ): ObservedJobStatus {
-  const pod = newest(pods);
+  const pod = newestPod(pods);
   const container =
     pod?.status?.containerStatuses?.find((c) => c.name === SIMULATION_CONTAINER) ??
     pod?.status?.containerStatuses?.[0];
@@ -84,7 +84,8 @@ function failureReason(
   return jobReason ? `${jobReason}${jobMessage ? `: ${jobMessage}` : ""}` : "Failed";
 }
 
-function newest(pods: readonly V1Pod[]): V1Pod | undefined {
+/** The most recently created of a job's pods: the one whose state is the job's. */
+export function newestPod(pods: readonly V1Pod[]): V1Pod | undefined {
   let found: V1Pod | undefined;
   for (const pod of pods) {
     const created = toDate(pod.metadata?.creationTimestamp)?.getTime() ?? 0;

@@ -1,13 +1,15 @@
 // Boots the reconciler: parse env, serve metrics and probes, connect, and sync Kubernetes ->
 // PostgreSQL while this replica holds the leader lock (other replicas wait as hot standbys).
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { migrate } from "@sumo/db/migrate";
 import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
 import { reconcilerEnvSchema } from "./env.ts";
+import { JobReconciler } from "./job-reconciler.ts";
 import { PostgresLeaderElection } from "./leader-election.ts";
-import { StatusReconciler } from "./status-reconciler.ts";
+import { platformInformers } from "./platform-watches.ts";
 
 /** Shared by all reconciler replicas: whoever holds it reconciles. */
 const RECONCILER_LEADER_LOCK = 7_240_114;
@@ -38,17 +40,21 @@ await metricsServer.start();
 
 if (env.MIGRATE_ON_START) await migrate(database.url);
 const kubeConfig = kubeConfigFromEnv(env);
+const batch = kubeConfig.makeApiClient(BatchV1Api);
+const core = kubeConfig.makeApiClient(CoreV1Api);
 
-let reconciler: StatusReconciler | undefined;
+let reconciler: JobReconciler | undefined;
 const election = new PostgresLeaderElection({
   databaseUrl: database.url,
   lockId: RECONCILER_LEADER_LOCK,
   logger,
   metricsRegistry,
   async onStartedLeading() {
-    reconciler = new StatusReconciler({
+    reconciler = new JobReconciler({
       db: database.db,
-      kubeConfig,
+      batch,
+      core,
+      informers: platformInformers(kubeConfig, { batch, core }),
       logger,
       resyncIntervalMs: env.RESYNC_INTERVAL_SECONDS * 1000,
       logTailLines: env.LOG_TAIL_LINES,

@@ -1,3 +1,4 @@
+import { assertNever } from "@sumo/db/job-status";
 import type { ObservedJobStatus } from "@sumo/db/queries";
 import { perRegistry } from "@sumo/metrics";
 import { Counter, Gauge, Histogram } from "prom-client";
@@ -52,12 +53,21 @@ export const reconcilerMetrics = perRegistry((registry) => ({
  * node clock ahead of ours reads as 0, not as a negative lag.
  */
 export function syncLagSeconds(observed: ObservedJobStatus, writtenAt: Date): number | undefined {
-  const changedAt =
-    observed.status === "RUNNING"
-      ? observed.startedAt
-      : observed.status === "SUCCEEDED" || observed.status === "FAILED"
-        ? observed.finishedAt
-        : null;
+  const changedAt = changeTime(observed);
   if (!changedAt) return undefined;
   return Math.max(0, (writtenAt.getTime() - changedAt.getTime()) / 1000);
+}
+
+function changeTime(observed: ObservedJobStatus): Date | null {
+  switch (observed.status) {
+    case "PENDING":
+      return null;
+    case "RUNNING":
+      return observed.startedAt;
+    case "SUCCEEDED":
+    case "FAILED":
+      return observed.finishedAt;
+    default:
+      return assertNever(observed.status);
+  }
 }

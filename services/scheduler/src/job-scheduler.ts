@@ -1,4 +1,4 @@
-import { failActiveJob } from "@sumo/db/queries";
+import { failJob } from "@sumo/db/queries";
 import {
   JOB_SUBMITTED_DEAD_LETTER_QUEUE,
   JOB_SUBMITTED_QUEUE,
@@ -15,10 +15,10 @@ import { type SchedulerMetrics, schedulerMetrics } from "./scheduler-metrics.ts"
 
 /**
  * Submissions a worker takes per fetch. pg-boss puts a worker to sleep after every fetch until
- * the next NOTIFY or its backstop poll (10 s here), unless the fetch came back full: then it
- * fetches again at once (`burstWhenBatchFull`, which needs a batch of 2 or more). With one
- * message per fetch, a backlog left once the submissions' NOTIFYs stop drained at one message
- * per worker per 10 s: 0.8 jobs/s for the default 8, whatever the cluster could take.
+ * the next NOTIFY or its backstop poll (notifyPollingIntervalSeconds), unless the fetch came back
+ * full: then it fetches again at once (`burstWhenBatchFull`, which needs a batch of 2 or more).
+ * With one message per fetch, a backlog left once the submissions' NOTIFYs stopped drained at
+ * one message per worker per poll, whatever the cluster could take (docs/benchmarks.md).
  */
 const SUBMISSION_BATCH_SIZE = 2;
 
@@ -138,7 +138,7 @@ export class JobScheduler {
     const started = performance.now();
     const parsed = jobSubmittedMessage.safeParse(message.data);
     if (!parsed.success) return;
-    const failed = await failActiveJob(this.#deps.db, {
+    const failed = await failJob(this.#deps.db, {
       jobId: parsed.data.jobId,
       reason: "Could not be scheduled: Kubernetes kept failing, retries exhausted",
       at: new Date(),

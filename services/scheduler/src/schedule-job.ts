@@ -1,6 +1,7 @@
 import type { BatchV1Api, V1Job } from "@kubernetes/client-node";
 import type { Database } from "@sumo/db/client";
-import { failActiveJob, getTenant, getTenantJob, markJobScheduled } from "@sumo/db/queries";
+import { isTerminal } from "@sumo/db/job-status";
+import { failJob, getTenant, getTenantJob, markJobScheduled } from "@sumo/db/queries";
 import type { JobSubmittedMessage } from "@sumo/db/queues";
 import {
   apiErrorText,
@@ -40,7 +41,7 @@ export async function scheduleJob(
 ): Promise<ScheduleOutcome> {
   const job = await getTenantJob(deps.db, { tenantId: message.tenantId, jobId: message.jobId });
   if (!job) return { kind: "skipped", why: "no such job" };
-  if (job.status === "SUCCEEDED" || job.status === "FAILED") {
+  if (isTerminal(job.status)) {
     return { kind: "skipped", why: `job is already ${job.status}` };
   }
   const tenant = await getTenant(deps.db, job.tenantId);
@@ -94,6 +95,6 @@ async function permanentFailure(
   jobId: string,
   reason: string,
 ): Promise<ScheduleOutcome> {
-  await failActiveJob(deps.db, { jobId, reason, at: new Date() });
+  await failJob(deps.db, { jobId, reason, at: new Date() });
   return { kind: "failed", reason };
 }

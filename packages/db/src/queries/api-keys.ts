@@ -1,7 +1,6 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import { generateApiKey } from "../api-keys.ts";
 import type { DatabaseOrTransaction } from "../client.ts";
-import { preparedPerDatabase } from "../prepared.ts";
 import { type ApiKey, apiKeys } from "../schema/api-keys.ts";
 
 export async function insertApiKey(
@@ -21,23 +20,6 @@ export async function issueApiKey(
   const { key, displayPrefix, keyHash } = generateApiKey();
   const created = await insertApiKey(db, { tenantId, displayPrefix, keyHash });
   return { apiKey: key, apiKeyId: created.id };
-}
-
-const tenantByApiKeyHash = preparedPerDatabase((db) =>
-  db
-    .select({ tenantId: apiKeys.tenantId, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
-    .prepare("tenant_by_api_key_hash"),
-);
-
-/** The tenant owning a live (not revoked) key with this hash, with the stored hash. */
-export async function findTenantByApiKeyHash(
-  db: DatabaseOrTransaction,
-  keyHash: Buffer,
-): Promise<{ tenantId: string; apiKeyId: string; keyHash: Buffer } | undefined> {
-  const [row] = await tenantByApiKeyHash(db).execute({ keyHash });
-  return row;
 }
 
 /** Revokes a live key of the tenant; returns it, or undefined if it was not live or not theirs. */

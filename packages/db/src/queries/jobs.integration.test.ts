@@ -1,16 +1,17 @@
-import { randomUUID } from "node:crypto";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabaseClient, type DatabaseClient } from "../client.ts";
-import { jobs, type Tenant } from "../schema/index.ts";
-import { createTestDatabase, type TestDatabase } from "../testing.ts";
+import type { JobStatus } from "../job-status.ts";
+import { jobs } from "../schema/index.ts";
+import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "../testing.ts";
+import { countActiveJobsOfTenants, getTenantJob, insertSubmittedJobs } from "./hot-paths.ts";
 import {
-  countActiveJobsOfTenants,
-  countJobsByStatus,
-  failActiveJob,
-  getTenantJob,
+  countAllJobsByStatus,
+  countTenantJobsByStatus,
+  failJob,
   insertJob,
-  insertSubmittedJobs,
+  listAllJobs,
+  listTenantJobs,
   type ObservedJobStatus,
   recordObservedJobStatus,
 } from "./jobs.ts";
@@ -27,28 +28,24 @@ afterAll(async () => {
   await database.drop();
 });
 
+const observation = (jobId: string, status: JobStatus, extra: Partial<ObservedJobStatus> = {}) => ({
+  jobId,
+  status,
+  podName: null,
+  startedAt: null,
+  finishedAt: null,
+  exitCode: null,
+  failureReason: null,
+  ...extra,
+});
+
 async function newJob() {
-  const tenant = await createTenant(client.db, { name: `t-${randomUUID()}` });
-  const job = await insertJob(client.db, {
-    id: randomUUID(),
-    tenantId: tenant.id,
-    scenarioId: "s",
-    cpuRequest: 1,
-    memoryGi: 1,
-  });
-  const observe = (status: ObservedJobStatus["status"], extra: Partial<ObservedJobStatus> = {}) =>
-    recordObservedJobStatus(client.db, {
-      jobId: job.id,
-      status,
-      podName: "pod-1",
-      startedAt: null,
-      finishedAt: null,
-      exitCode: null,
-      failureReason: null,
-      ...extra,
-    });
+  const tenant = await createTenant(client.db, makeTenant());
+  const job = await insertJob(client.db, makeJob({ tenantId: tenant.id }));
+  const observe = (status: JobStatus, extra: Partial<ObservedJobStatus> = {}) =>
+    recordObservedJobStatus(client.db, observation(job.id, status, { podName: "pod-1", ...extra }));
   const read = async () => getTenantJob(client.db, { tenantId: tenant.id, jobId: job.id });
-  return { job, observe, read };
+  return { tenant, job, observe, read };
 }
 
 describe("recordObservedJobStatus", () => {
@@ -63,6 +60,7 @@ describe("recordObservedJobStatus", () => {
     const finished = new Date("2026-11-26T10:05:00.000Z");
     expect(await observe("SUCCEEDED", { finishedAt: finished, exitCode: 0 })).toBe(true);
     expect(await observe("FAILED", { failureReason: "late", exitCode: 1 })).toBe(false);
+    expect(await observe("SUCCEEDED", { podName: "pod-2", exitCode: 0 })).toBe(false);
     expect(await read()).toMatchObject({
       status: "SUCCEEDED",
       startedAt: started,
@@ -76,62 +74,62 @@ describe("recordObservedJobStatus", () => {
   it("never fails a job that already ended", async () => {
     const { job, observe, read } = await newJob();
     await observe("SUCCEEDED", { exitCode: 0, finishedAt: new Date() });
-    expect(await failActiveJob(client.db, { jobId: job.id, reason: "lost", at: new Date() })).toBe(
-      false,
-    );
+    expect(await failJob(client.db, { jobId: job.id, reason: "lost", at: new Date() })).toBe(false);
     expect((await read())?.status).toBe("SUCCEEDED");
   });
 });
 
-describe("countJobsByStatus", () => {
-  it("follows every insert, status change and delete, per tenant and in total", async () => {
-    const before = await countJobsByStatus(client.db);
-    const tenants = await Promise.all(
-      ["a", "b"].map((name) => createTenant(client.db, { name: `count-${name}-${randomUUID()}` })),
+describe("tenant-scoped queries", () => {
+  it("cannot run without a tenant id, and never return another tenant's jobs", async () => {
+    const { tenant, job } = await newJob();
+    const other = await newJob();
+    await expect(listTenantJobs(client.db, { tenantId: "", limit: 10 })).rejects.toThrow(
+      /needs a tenant id/,
     );
-    const [a, b] = tenants as [Tenant, Tenant];
-    const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
-    const aJobs = ids(5);
-    const bJobs = ids(3);
+    await expect(getTenantJob(client.db, { tenantId: "", jobId: job.id })).rejects.toThrow(
+      /needs a tenant id/,
+    );
+    await expect(countTenantJobsByStatus(client.db, "")).rejects.toThrow(/needs a tenant id/);
+    await expect(listAllJobs(client.db, { tenantId: "", limit: 10 })).rejects.toThrow(
+      /needs a tenant id/,
+    );
+
+    const page = await listTenantJobs(client.db, { tenantId: tenant.id, limit: 10 });
+    expect(page.jobs.map((j) => j.id)).toEqual([job.id]);
+    expect(await getTenantJob(client.db, { tenantId: tenant.id, jobId: other.job.id })).toBe(
+      undefined,
+    );
+    const all = await listAllJobs(client.db, { limit: 100 });
+    expect(all.jobs.map((j) => j.id)).toEqual(expect.arrayContaining([job.id, other.job.id]));
+  });
+});
+
+describe("job counts by status", () => {
+  it("follow every insert, status change and delete, per tenant and in total", async () => {
+    const before = await countAllJobsByStatus(client.db);
+    const a = await createTenant(client.db, makeTenant());
+    const b = await createTenant(client.db, makeTenant());
+    const aJobs = Array.from({ length: 5 }, () => makeJob({ tenantId: a.id }));
+    const bJobs = Array.from({ length: 3 }, () => makeJob({ tenantId: b.id }));
     // One statement inserting several tenants' jobs, like a batch of submissions.
-    const submitted = (tenantId: string) => (id: string) => ({
-      id,
-      tenantId,
-      scenarioId: "s",
-      scenario: { end: 60 },
-      cpuRequest: 1,
-      memoryGi: 1,
-      submittedAt: new Date(),
-    });
-    await insertSubmittedJobs(client.db, [
-      ...aJobs.map(submitted(a.id)),
-      ...bJobs.map(submitted(b.id)),
-    ]);
-    const observe = (jobId: string, status: ObservedJobStatus["status"]) =>
-      recordObservedJobStatus(client.db, {
-        jobId,
-        status,
-        podName: null,
-        startedAt: null,
-        finishedAt: null,
-        exitCode: null,
-        failureReason: null,
-      });
-    const [a0, a1, a2, a3] = aJobs as [string, string, string, string];
+    await insertSubmittedJobs(client.db, [...aJobs, ...bJobs]);
+    const [a0, a1, a2, a3] = aJobs.map((job) => job.id) as [string, string, string, string];
+    const observe = (jobId: string, status: JobStatus) =>
+      recordObservedJobStatus(client.db, observation(jobId, status));
     await observe(a0, "RUNNING");
     await observe(a1, "RUNNING");
     await observe(a1, "SUCCEEDED");
     await observe(a2, "FAILED");
-    await failActiveJob(client.db, { jobId: a3, reason: "test", at: new Date() });
-    await failActiveJob(client.db, { jobId: a3, reason: "again", at: new Date() });
-    await client.db.delete(jobs).where(eq(jobs.id, bJobs[0] as string));
+    await failJob(client.db, { jobId: a3, reason: "test", at: new Date() });
+    await failJob(client.db, { jobId: a3, reason: "again", at: new Date() });
+    await client.db.delete(jobs).where(eq(jobs.id, bJobs[0]?.id ?? ""));
 
     // The counts agree with counting the rows themselves.
     const counted = async (tenantId?: string) => {
       const rows = await client.db
         .select({ status: jobs.status, n: count() })
         .from(jobs)
-        .where(tenantId ? eq(jobs.tenantId, tenantId) : undefined)
+        .where(tenantId === undefined ? undefined : eq(jobs.tenantId, tenantId))
         .groupBy(jobs.status);
       return {
         PENDING: 0,
@@ -141,15 +139,15 @@ describe("countJobsByStatus", () => {
         ...Object.fromEntries(rows.map((r) => [r.status, r.n])),
       };
     };
-    expect(await countJobsByStatus(client.db, { tenantId: a.id })).toEqual({
+    expect(await countTenantJobsByStatus(client.db, a.id)).toEqual({
       PENDING: 1,
       RUNNING: 1,
       SUCCEEDED: 1,
       FAILED: 2,
     });
-    expect(await countJobsByStatus(client.db, { tenantId: b.id })).toEqual(await counted(b.id));
-    expect(await countJobsByStatus(client.db, { tenantId: b.id })).toMatchObject({ PENDING: 2 });
-    const after = await countJobsByStatus(client.db);
+    expect(await countTenantJobsByStatus(client.db, b.id)).toEqual(await counted(b.id));
+    expect(await countTenantJobsByStatus(client.db, b.id)).toMatchObject({ PENDING: 2 });
+    const after = await countAllJobsByStatus(client.db);
     expect(after).toEqual(await counted());
     expect(after.FAILED - before.FAILED).toBe(2);
     expect((await countActiveJobsOfTenants(client.db, [a.id, b.id])).get(a.id)).toBe(2);

@@ -1,112 +1,21 @@
 import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
-import { preparedPerDatabase, preparedStatement, type StatementRunner } from "../prepared.ts";
 import {
-  ACTIVE_JOB_STATUSES,
-  type Job,
+  JOB_STATUSES,
   type JobStatus,
-  jobs,
-  type NewJob,
-} from "../schema/jobs.ts";
+  OPEN_JOB_STATUSES,
+  statusesThatMayBecome,
+} from "../job-status.ts";
+import { jobLogs } from "../schema/job-logs.ts";
+import { type Job, jobs, type NewJob } from "../schema/jobs.ts";
 import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
+import { ofTenant } from "./tenant-scope.ts";
 
 export async function insertJob(db: DatabaseOrTransaction, job: NewJob): Promise<Job> {
   const [created] = await db.insert(jobs).values(job).returning();
   if (!created) throw new Error("INSERT ... RETURNING returned no job");
   return created;
 }
-
-/** A job as submitted: PENDING, nothing known about it in Kubernetes yet. */
-export type SubmittedJob = Pick<
-  Job,
-  "id" | "tenantId" | "scenarioId" | "scenario" | "cpuRequest" | "memoryGi" | "submittedAt"
->;
-
-/**
- * Inserts submitted jobs as PENDING in one prepared statement whose text never changes: the
- * rows travel as one JSON parameter (jsonb_to_recordset), so it is planned once per connection
- * whatever the batch. Nothing is read back: the caller has every value.
- */
-export async function insertSubmittedJobs(
-  db: StatementRunner,
-  submitted: SubmittedJob[],
-): Promise<void> {
-  if (submitted.length === 0) return;
-  const rows = JSON.stringify(
-    submitted.map((job) => ({
-      id: job.id,
-      tenant_id: job.tenantId,
-      scenario_id: job.scenarioId,
-      scenario: job.scenario,
-      cpu_request: job.cpuRequest,
-      memory_gi: job.memoryGi,
-      submitted_at: job.submittedAt.toISOString(),
-    })),
-  );
-  await insertSubmitted(db, { rows });
-}
-
-const insertSubmitted = preparedStatement(
-  "insert_submitted_jobs",
-  sql`
-    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
-    SELECT id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
-    FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
-      id uuid, tenant_id uuid, scenario_id text, scenario jsonb,
-      cpu_request numeric, memory_gi numeric, submitted_at timestamptz
-    )`,
-);
-
-/**
- * Jobs of each tenant that count against its concurrent-job limit (PENDING or RUNNING), from
- * tenant_job_counts. Exact only while the tenants' rows are locked (lockTenants): a tenant's
- * submissions hold that lock, and its jobs only leave these statuses, never enter them, meanwhile.
- */
-export async function countActiveJobsOfTenants(
-  db: DatabaseOrTransaction,
-  tenantIds: string[],
-): Promise<Map<string, number>> {
-  const rows = await activeJobCounts(db).execute({ tenantIds });
-  const active = new Map(tenantIds.map((id) => [id, 0]));
-  for (const row of rows) active.set(row.tenantId, Number(row.active));
-  return active;
-}
-
-const activeJobCounts = preparedPerDatabase((db) =>
-  db
-    .select({
-      tenantId: tenantJobCounts.tenantId,
-      active: sql<string>`sum(${tenantJobCounts.jobs})`,
-    })
-    .from(tenantJobCounts)
-    .where(
-      and(
-        sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
-        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES]),
-      ),
-    )
-    .groupBy(tenantJobCounts.tenantId)
-    .prepare("count_active_jobs"),
-);
-
-/** A job of this tenant; another tenant's job is not found, exactly like a missing one. */
-export async function getTenantJob(
-  db: DatabaseOrTransaction,
-  params: { tenantId: string; jobId: string },
-): Promise<Job | undefined> {
-  const [job] = await tenantJob(db).execute(params);
-  return job;
-}
-
-const tenantJob = preparedPerDatabase((db) =>
-  db
-    .select()
-    .from(jobs)
-    .where(
-      and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
-    )
-    .prepare("tenant_job"),
-);
 
 /** Where a page of jobs ends: the next page starts strictly after this job. */
 export interface JobCursor {
@@ -121,20 +30,29 @@ export interface JobPage {
 }
 
 /** A tenant's jobs, newest first, optionally in one status; keyset pagination. */
-export function listTenantJobs(
+export async function listTenantJobs(
   db: DatabaseOrTransaction,
   params: { tenantId: string; status?: JobStatus; limit: number; after?: JobCursor },
 ): Promise<JobPage> {
-  return listJobs(db, params);
+  return listJobsWhere(db, ofTenant(jobs.tenantId, params.tenantId), params);
 }
 
-/** Jobs of all tenants (admins), or of one; newest first, optionally in one status. */
-export async function listJobs(
+/** Every tenant's jobs (admins), newest first, optionally of one tenant and in one status. */
+export async function listAllJobs(
   db: DatabaseOrTransaction,
   params: { tenantId?: string; status?: JobStatus; limit: number; after?: JobCursor },
 ): Promise<JobPage> {
-  const conditions: (SQL | undefined)[] = [];
-  if (params.tenantId) conditions.push(eq(jobs.tenantId, params.tenantId));
+  const tenant =
+    params.tenantId === undefined ? undefined : ofTenant(jobs.tenantId, params.tenantId);
+  return listJobsWhere(db, tenant, params);
+}
+
+async function listJobsWhere(
+  db: DatabaseOrTransaction,
+  scope: SQL | undefined,
+  params: { status?: JobStatus; limit: number; after?: JobCursor },
+): Promise<JobPage> {
+  const conditions: (SQL | undefined)[] = [scope];
   if (params.status) conditions.push(eq(jobs.status, params.status));
   if (params.after) {
     // A row comparison, so the cursor becomes a range of the index rather than a filter.
@@ -163,20 +81,36 @@ export async function listJobs(
 }
 
 /**
- * How many jobs are in each status: of one tenant, or of all (statuses without jobs count 0).
- * Reads the counts the triggers keep (tenant_job_counts): a few rows per tenant, however many
- * jobs there are.
+ * How many of the tenant's jobs are in each status (statuses without jobs count 0), from the
+ * counts the triggers keep (tenant_job_counts): a few rows however many jobs there are.
  */
-export async function countJobsByStatus(
+export async function countTenantJobsByStatus(
   db: DatabaseOrTransaction,
-  params: { tenantId?: string } = {},
+  tenantId: string,
+): Promise<Record<JobStatus, number>> {
+  return countJobsByStatusWhere(db, ofTenant(tenantJobCounts.tenantId, tenantId));
+}
+
+/** How many jobs of all tenants are in each status (see countTenantJobsByStatus). */
+export async function countAllJobsByStatus(
+  db: DatabaseOrTransaction,
+): Promise<Record<JobStatus, number>> {
+  return countJobsByStatusWhere(db, undefined);
+}
+
+async function countJobsByStatusWhere(
+  db: DatabaseOrTransaction,
+  scope: SQL | undefined,
 ): Promise<Record<JobStatus, number>> {
   const rows = await db
     .select({ status: tenantJobCounts.status, jobs: sql<string>`sum(${tenantJobCounts.jobs})` })
     .from(tenantJobCounts)
-    .where(params.tenantId ? eq(tenantJobCounts.tenantId, params.tenantId) : undefined)
+    .where(scope)
     .groupBy(tenantJobCounts.status);
-  const counts: Record<JobStatus, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0 };
+  const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
+    JobStatus,
+    number
+  >;
   for (const row of rows) counts[row.status] = Number(row.jobs);
   return counts;
 }
@@ -197,8 +131,8 @@ export async function markJobScheduled(
     .where(eq(jobs.id, params.jobId));
 }
 
-/** Ends a job that has not ended yet as FAILED; a job already SUCCEEDED or FAILED is left as is. */
-export async function failActiveJob(
+/** Ends a job FAILED with the reason, unless it has already ended. Returns whether it did. */
+export async function failJob(
   db: DatabaseOrTransaction,
   params: { jobId: string; reason: string; at: Date },
 ): Promise<boolean> {
@@ -210,12 +144,12 @@ export async function failActiveJob(
       finishedAt: params.at,
       updatedAt: params.at,
     })
-    .where(and(eq(jobs.id, params.jobId), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
+    .where(and(eq(jobs.id, params.jobId), inArray(jobs.status, statusesThatMayBecome("FAILED"))))
     .returning({ id: jobs.id });
   return failed.length > 0;
 }
 
-/** What the reconciler saw in Kubernetes for one job. */
+/** What Kubernetes says about one job, as the reconciler derived it. */
 export interface ObservedJobStatus {
   jobId: string;
   status: JobStatus;
@@ -226,14 +160,11 @@ export interface ObservedJobStatus {
   failureReason: string | null;
 }
 
-const STATUS_RANK = sql`CASE ${jobs.status} WHEN 'PENDING' THEN 0 WHEN 'RUNNING' THEN 1 ELSE 2 END`;
-const rankOf = (status: JobStatus) => (status === "PENDING" ? 0 : status === "RUNNING" ? 1 : 2);
-
 /**
- * Writes an observed status, only ever forwards (PENDING -> RUNNING -> SUCCEEDED / FAILED): a
- * late or replayed observation never undoes a newer one, and an ended job stays as it ended.
- * Fields already known are kept. Returns whether the row changed; an identical observation
- * (every resync repeats them) writes nothing.
+ * Writes an observed status, only ever forwards (JOB_STATUS_TRANSITIONS; the database refuses
+ * anything else too): a late or replayed observation never undoes a newer one, and an ended job
+ * stays as it ended. Fields already known are kept. Returns whether the row changed; an
+ * identical observation writes nothing.
  */
 export async function recordObservedJobStatus(
   db: DatabaseOrTransaction,
@@ -254,8 +185,7 @@ export async function recordObservedJobStatus(
     .where(
       and(
         eq(jobs.id, observed.jobId),
-        inArray(jobs.status, [...ACTIVE_JOB_STATUSES]),
-        sql`${STATUS_RANK} <= ${rankOf(observed.status)}`,
+        inArray(jobs.status, statusesThatMayBecome(observed.status)),
         sql`(${jobs.status} IS DISTINCT FROM ${observed.status}::job_status
           OR (${observed.podName}::text IS NOT NULL AND ${jobs.podName} IS DISTINCT FROM ${observed.podName})
           OR (${jobs.startedAt} IS NULL AND ${iso(observed.startedAt)}::timestamptz IS NOT NULL))`,
@@ -265,26 +195,51 @@ export async function recordObservedJobStatus(
   return changed.length > 0;
 }
 
-/**
- * Jobs that should have a Kubernetes Job (the scheduler created one before `scheduledBefore`)
- * and have not ended: the reconciler checks these against what Kubernetes still has.
- */
-export async function listUnfinishedScheduledJobs(
+/** What the reconciler needs of a job's row to converge it with Kubernetes. */
+export type JobSyncState = Pick<
+  Job,
+  "id" | "tenantId" | "status" | "namespace" | "podName" | "scheduledAt" | "startedAt"
+> & {
+  /** Whether the job's last log lines are kept in job_logs. */
+  logKept: boolean;
+};
+
+/** A job's row as the reconciler reads it; undefined when there is no such job. */
+export async function getJobSyncState(
   db: DatabaseOrTransaction,
-  params: { scheduledBefore: Date; limit: number },
-): Promise<Pick<Job, "id" | "tenantId" | "namespace" | "kubernetesJobName" | "status">[]> {
-  return db
+  jobId: string,
+): Promise<JobSyncState | undefined> {
+  const [row] = await db
     .select({
       id: jobs.id,
       tenantId: jobs.tenantId,
-      namespace: jobs.namespace,
-      kubernetesJobName: jobs.kubernetesJobName,
       status: jobs.status,
+      namespace: jobs.namespace,
+      podName: jobs.podName,
+      scheduledAt: jobs.scheduledAt,
+      startedAt: jobs.startedAt,
+      logKept: sql<boolean>`${jobLogs.jobId} IS NOT NULL`,
     })
+    .from(jobs)
+    .leftJoin(jobLogs, eq(jobLogs.jobId, jobs.id))
+    .where(eq(jobs.id, jobId));
+  return row;
+}
+
+/**
+ * Jobs that have not ended and should have a Kubernetes Job (the scheduler created one before
+ * `scheduledBefore`): the reconciler checks each against what Kubernetes still has.
+ */
+export async function listOpenScheduledJobs(
+  db: DatabaseOrTransaction,
+  params: { scheduledBefore: Date; limit: number },
+): Promise<Pick<Job, "id" | "namespace">[]> {
+  return db
+    .select({ id: jobs.id, namespace: jobs.namespace })
     .from(jobs)
     .where(
       and(
-        inArray(jobs.status, [...ACTIVE_JOB_STATUSES]),
+        inArray(jobs.status, [...OPEN_JOB_STATUSES]),
         lt(jobs.scheduledAt, params.scheduledBefore),
       ),
     )
@@ -302,7 +257,7 @@ export async function sumTenantRunningResources(
       memoryGi: sql<string>`COALESCE(sum(${jobs.memoryGi}), 0)`,
     })
     .from(jobs)
-    .where(and(eq(jobs.tenantId, tenantId), eq(jobs.status, "RUNNING")));
+    .where(and(ofTenant(jobs.tenantId, tenantId), eq(jobs.status, "RUNNING")));
   return { cpu: Number(row?.cpu ?? 0), memoryGi: Number(row?.memoryGi ?? 0) };
 }
 
@@ -316,7 +271,7 @@ export async function listTenantWaitingJobs(
     .from(jobs)
     .where(
       and(
-        eq(jobs.tenantId, params.tenantId),
+        ofTenant(jobs.tenantId, params.tenantId),
         eq(jobs.status, "PENDING"),
         isNotNull(jobs.scheduledAt),
       ),

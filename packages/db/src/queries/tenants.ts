@@ -1,6 +1,5 @@
-import { asc, eq, gt, sql } from "drizzle-orm";
-import type { Database, DatabaseOrTransaction } from "../client.ts";
-import { preparedPerDatabase } from "../prepared.ts";
+import { asc, eq, gt } from "drizzle-orm";
+import { type Database, type DatabaseOrTransaction, transactionOnConnection } from "../client.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { issueApiKey } from "./api-keys.ts";
 
@@ -34,30 +33,6 @@ export async function getTenant(
 }
 
 /**
- * Reads tenants and locks their rows until the transaction ends (missing ones are left out).
- * Submissions of one tenant take turns on this lock, which is what makes the concurrent-job
- * limit hold under parallel requests. Rows are locked in id order, so two transactions locking
- * overlapping sets of tenants wait for each other instead of deadlocking.
- */
-export async function lockTenants(
-  tx: DatabaseOrTransaction,
-  tenantIds: string[],
-): Promise<Tenant[]> {
-  if (tenantIds.length === 0) return [];
-  return lockedTenants(tx).execute({ tenantIds });
-}
-
-const lockedTenants = preparedPerDatabase((db) =>
-  db
-    .select()
-    .from(tenants)
-    .where(sql`${tenants.id} = ANY(${sql.placeholder("tenantIds")}::uuid[])`)
-    .orderBy(asc(tenants.id))
-    .for("update")
-    .prepare("lock_tenants"),
-);
-
-/**
  * Creates a tenant and its first API key in one transaction. The returned `apiKey` is the only
  * time the key is visible: only its hash is stored.
  */
@@ -65,9 +40,9 @@ export async function createTenantWithApiKey(
   db: Database,
   tenant: NewTenant,
 ): Promise<{ tenant: Tenant; apiKey: string; apiKeyId: string }> {
-  return db.transaction(async (tx) => {
-    const created = await createTenant(tx, tenant);
-    const { apiKey, apiKeyId } = await issueApiKey(tx, created.id);
+  return transactionOnConnection(db, async (connection) => {
+    const created = await createTenant(connection, tenant);
+    const { apiKey, apiKeyId } = await issueApiKey(connection, created.id);
     return { tenant: created, apiKey, apiKeyId };
   });
 }

@@ -33,3 +33,6 @@ export const idempotencyKeys = pgTable(
     index("idempotency_keys_created_idx").on(t.createdAt),
   ],
 );
+
+export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
+export type NewIdempotencyRecord = typeof idempotencyKeys.$inferInsert;

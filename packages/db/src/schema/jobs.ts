@@ -11,14 +11,10 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+import { JOB_STATUSES } from "../job-status.ts";
 import { tenants } from "./tenants.ts";
 
-export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-/** Statuses that count against a tenant's concurrent-job limit. */
-export const ACTIVE_JOB_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly JobStatus[];
-
+/** The statuses of job-status.ts; the database refuses every move JOB_STATUS_TRANSITIONS does not allow. */
 export const jobStatus = pgEnum("job_status", JOB_STATUSES);
 
 /** Millisecond precision, so keyset cursors round-trip through JavaScript Dates exactly. */

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
-import { listJobs } from "@sumo/db/queries";
+import { listAllJobs } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
 import {
   encodeJobCursor,
@@ -43,10 +43,10 @@ const listJobsRoute = createRoute({
 export function jobsRoutes(deps: { db: Database }) {
   return new OpenAPIHono<HttpEnv>().openapi(listJobsRoute, async (c) => {
     const { status, tenant_id: tenantId, limit, cursor } = c.req.valid("query");
-    const page = await listJobs(deps.db, {
+    const page = await listAllJobs(deps.db, {
       limit,
       ...(status && { status }),
-      ...(tenantId && { tenantId }),
+      ...(tenantId !== undefined && { tenantId }),
       ...(cursor && { after: cursor }),
     });
     return c.json(

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
-import { countJobsByStatus } from "@sumo/db/queries";
+import { countAllJobsByStatus } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
+import { jobCountsSchema } from "@sumo/http/job-view";
 import type { Logger } from "pino";
 import type { ClusterView } from "../cluster-view.ts";
 
@@ -20,12 +21,7 @@ const platformMetricsSchema = z
       .nullable()
       .openapi({ description: "null when Kubernetes did not answer." }),
     database: z.object({
-      jobs_by_status: z.object({
-        PENDING: z.number().int(),
-        RUNNING: z.number().int(),
-        SUCCEEDED: z.number().int(),
-        FAILED: z.number().int(),
-      }),
+      jobs_by_status: jobCountsSchema,
     }),
   })
   .openapi("PlatformMetrics");
@@ -54,7 +50,7 @@ export function platformMetricsRoutes(deps: {
 }) {
   return new OpenAPIHono<HttpEnv>().openapi(platformMetricsRoute, async (c) => {
     const [jobsByStatus, cluster] = await Promise.all([
-      countJobsByStatus(deps.db),
+      countAllJobsByStatus(deps.db),
       deps.cluster?.snapshot().catch((error: unknown) => {
         deps.logger.warn({ err: error }, "cluster snapshot failed");
         return undefined;

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Database } from "@sumo/db/client";
+import { type Database, transactionOnConnection } from "@sumo/db/client";
 import {
   createTenantWithApiKey,
   getTenant,
@@ -9,12 +9,11 @@ import {
   revokeApiKey,
   updateTenantLimits,
 } from "@sumo/db/queries";
-import { TENANT_LIMITS_CHANGED_QUEUE, type TenantLimitsChangedMessage } from "@sumo/db/queues";
+import { enqueueInTransaction, TENANT_LIMITS_CHANGED_QUEUE } from "@sumo/db/queues";
 import { type ApiKey, DEFAULT_TENANT_LIMITS, type Tenant } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
 import { isUuid } from "@sumo/http/ids";
-import { sql } from "drizzle-orm";
-import { fromDrizzle, type PgBoss } from "pg-boss";
+import type { PgBoss } from "pg-boss";
 
 const security = [{ adminToken: [] }];
 
@@ -293,8 +292,9 @@ export function tenantsRoutes(deps: { db: Database; boss: PgBoss }) {
       const { tenant_id: tenantId } = c.req.valid("param");
       const body = c.req.valid("json");
       if (!isUuid(tenantId)) throw new ApiError("not_found", "No such tenant");
-      const updated = await deps.db.transaction(async (tx) => {
-        const tenant = await updateTenantLimits(tx, {
+      // The change and its message commit together: the scheduler always hears of it.
+      const updated = await transactionOnConnection(deps.db, async (connection) => {
+        const tenant = await updateTenantLimits(connection, {
           tenantId,
           limits: {
             ...(body.cpu_limit !== undefined && { cpuLimit: body.cpu_limit }),
@@ -305,8 +305,9 @@ export function tenantsRoutes(deps: { db: Database; boss: PgBoss }) {
           },
         });
         if (!tenant) throw new ApiError("not_found", "No such tenant");
-        const message: TenantLimitsChangedMessage = { tenantId };
-        await deps.boss.send(TENANT_LIMITS_CHANGED_QUEUE, message, { db: fromDrizzle(tx, sql) });
+        await enqueueInTransaction(deps.boss, connection, TENANT_LIMITS_CHANGED_QUEUE, [
+          { data: { tenantId } },
+        ]);
         return tenant;
       });
       return c.json(toTenantView(updated), 200);

@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import {
-  countJobsByStatus,
+  countTenantJobsByStatus,
   getTenant,
   listTenantJobs,
   listTenantWaitingJobs,
   sumTenantRunningResources,
 } from "@sumo/db/queries";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
-import { jobSchema, toJobView } from "@sumo/http/job-view";
+import { countActive, jobCountsSchema, jobSchema, toJobView } from "@sumo/http/job-view";
 import { tenantNamespaceName } from "@sumo/kubernetes";
 import type { Logger } from "pino";
 import type { KubernetesView, TenantQuota } from "../kubernetes-view.ts";
@@ -47,12 +47,7 @@ const dashboardSchema = z
       })
       .openapi({ description: "The namespace's ResourceQuota as Kubernetes counts it." }),
     running_pods: z.number().int().nullable(),
-    jobs_by_status: z.object({
-      PENDING: z.number().int(),
-      RUNNING: z.number().int(),
-      SUCCEEDED: z.number().int(),
-      FAILED: z.number().int(),
-    }),
+    jobs_by_status: jobCountsSchema,
     recent_jobs: z.array(jobSchema),
   })
   .openapi("Dashboard");
@@ -84,7 +79,7 @@ export function dashboardRoutes(deps: {
     if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
     const namespace = tenantNamespaceName(tenant.id);
     const [counts, running, recent, waiting, quota] = await Promise.all([
-      countJobsByStatus(deps.db, { tenantId: tenant.id }),
+      countTenantJobsByStatus(deps.db, tenant.id),
       sumTenantRunningResources(deps.db, tenant.id),
       listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
       listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
@@ -109,7 +104,7 @@ export function dashboardRoutes(deps: {
           cpu: running.cpu,
           memory_gi: running.memoryGi,
           running_jobs: counts.RUNNING,
-          active_jobs: counts.PENDING + counts.RUNNING,
+          active_jobs: countActive(counts),
         },
         quota: {
           status: quotaStatus,

@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
+import { isTerminal } from "@sumo/db/job-status";
 import { getTenantJob, getTenantJobLog } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
@@ -80,9 +81,8 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
       : undefined;
     if (!job) throw new ApiError("not_found", "No such job");
 
-    const ended = job.status === "SUCCEEDED" || job.status === "FAILED";
     const kubernetes = deps.kubernetes;
-    if (!follow || ended || !kubernetes || !job.namespace || !job.podName) {
+    if (!follow || isTerminal(job.status) || !kubernetes || !job.namespace || !job.podName) {
       const { source, lines } = await readLines(job, tail);
       if (follow) {
         // Typed routes model JSON bodies only; the text/plain answers are cast.
@@ -111,7 +111,7 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
           tenantId: job.tenantId,
           jobId: job.id,
         }).catch(() => undefined);
-        if (current?.status === "SUCCEEDED" || current?.status === "FAILED") {
+        if (current && isTerminal(current.status)) {
           clearInterval(watchForEnd);
           setTimeout(stop, FOLLOW_END_GRACE_MS);
         }

@@ -11,8 +11,9 @@ import {
   jobWithScenarioSchema,
   toJobView,
 } from "@sumo/http/job-view";
+import type { JobSubmission } from "../admission.ts";
 import { submitJobRequestSchema } from "../schemas/job.ts";
-import type { JobSubmitter } from "../submit-job.ts";
+import type { SubmitJobResult } from "../submit-jobs.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
 
 const security = [{ bearerAuth: [] }];
@@ -97,10 +98,14 @@ const listJobsRoute = createRoute({
 });
 
 /** `/v1/jobs`: submit, read and list the authenticated tenant's jobs. */
-export function jobsRoutes(deps: { db: Database; submitter: JobSubmitter }) {
+export function jobsRoutes(deps: {
+  db: Database;
+  /** Admits and writes one submission (submit-jobs.ts); refusals reject with their ApiError. */
+  submitJob(submission: JobSubmission): Promise<SubmitJobResult>;
+}) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(submitJobRoute, async (c) => {
-      const result = await deps.submitter.submit({
+      const result = await deps.submitJob({
         tenantId: c.var.tenantId,
         request: c.req.valid("json"),
         idempotencyKey: c.req.valid("header")["idempotency-key"],

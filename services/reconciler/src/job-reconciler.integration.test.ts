@@ -1,3 +1,4 @@
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { unreachableCluster } from "@sumo/kubernetes/testing";
@@ -5,9 +6,10 @@ import { metricValue } from "@sumo/metrics/testing";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
-import { StatusReconciler } from "./status-reconciler.ts";
+import { JobReconciler } from "./job-reconciler.ts";
+import { platformInformers } from "./platform-watches.ts";
 
-// The StatusReconciler while the apiserver is down (nothing listens on its port). Sync lag needs
+// The JobReconciler while the apiserver is down (nothing listens on its port). Sync lag needs
 // a cluster whose pods change: the end-to-end suite drives that.
 let testDatabase: TestDatabase;
 let database: DatabaseClient;
@@ -22,9 +24,14 @@ afterAll(async () => {
 
 it("times failed resyncs and restarts watches that failed", async () => {
   const metricsRegistry = new Registry();
-  const reconciler = new StatusReconciler({
+  const kubeConfig = unreachableCluster();
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const reconciler = new JobReconciler({
     db: database.db,
-    kubeConfig: unreachableCluster(),
+    batch,
+    core,
+    informers: platformInformers(kubeConfig, { batch, core }),
     logger: pino({ level: "silent" }),
     resyncIntervalMs: 60_000,
     logTailLines: 10,

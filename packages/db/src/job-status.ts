@@ -1,0 +1,78 @@
+// A job's status: the statuses, which are terminal, and which may follow which. Every service
+// and query follows this one definition; the database's forward-only rule
+// (`job_status_may_become`, see job-status-rule.ts) is generated from it, and a test holds the
+// two together. No imports: any process can read it without loading a database driver.
+
+/** Every status a job can be in, in the order a job moves through them. */
+export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/**
+ * What each status may become. A status that may become nothing is terminal: the job has
+ * ended, and nothing about it changes again.
+ *
+ * - PENDING: accepted; the scheduler has not created its Kubernetes Job, or its pod is not
+ *   running yet (waiting for quota or a node).
+ * - RUNNING: its pod's container has started.
+ * - SUCCEEDED: the simulation ran and exited 0.
+ * - FAILED: it did not complete: a non-zero exit, killed (OOM, deadline), refused by Kubernetes,
+ *   never schedulable, or lost.
+ *
+ * A job may end without ever being seen RUNNING (a pod that ran between two observations).
+ */
+export const JOB_STATUS_TRANSITIONS = {
+  PENDING: ["RUNNING", "SUCCEEDED", "FAILED"],
+  RUNNING: ["SUCCEEDED", "FAILED"],
+  SUCCEEDED: [],
+  FAILED: [],
+} as const satisfies Record<JobStatus, readonly JobStatus[]>;
+
+/** A status no transition leaves: the job has ended. */
+export type TerminalJobStatus = {
+  [S in JobStatus]: (typeof JOB_STATUS_TRANSITIONS)[S] extends readonly [] ? S : never;
+}[JobStatus];
+
+/** A status a job has not ended in. */
+export type OpenJobStatus = Exclude<JobStatus, TerminalJobStatus>;
+
+export function isTerminal(status: JobStatus): status is TerminalJobStatus {
+  return JOB_STATUS_TRANSITIONS[status].length === 0;
+}
+
+/** The terminal statuses, in JOB_STATUSES order. */
+export const TERMINAL_JOB_STATUSES: readonly TerminalJobStatus[] = JOB_STATUSES.filter(isTerminal);
+
+/** The statuses a job has not ended in, in JOB_STATUSES order. */
+export const OPEN_JOB_STATUSES: readonly OpenJobStatus[] = JOB_STATUSES.filter(
+  (status): status is OpenJobStatus => !isTerminal(status),
+);
+
+/**
+ * Statuses that count against a tenant's concurrent-job limit: accepted and not ended. A job
+ * only ever leaves these statuses once it is in one (see JOB_STATUS_TRANSITIONS), which is what
+ * lets admission count them under the tenant's lock.
+ */
+export const ACTIVE_JOB_STATUSES = [
+  "PENDING",
+  "RUNNING",
+] as const satisfies readonly OpenJobStatus[];
+export type ActiveJobStatus = (typeof ACTIVE_JOB_STATUSES)[number];
+
+/** Whether a job in `from` may move to `to` (a status never "moves" to itself). */
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return (JOB_STATUS_TRANSITIONS[from] as readonly JobStatus[]).includes(to);
+}
+
+/**
+ * The statuses a job may be in for a write of `to` to apply to it: those that may move to `to`,
+ * and `to` itself unless it is terminal (the same status with details filled in: a pod name, a
+ * start time). An ended job is never written again.
+ */
+export function statusesThatMayBecome(to: JobStatus): JobStatus[] {
+  return JOB_STATUSES.filter((from) => (from === to ? !isTerminal(from) : canTransition(from, to)));
+}
+
+/** For exhaustive switches: a status (or any union member) left unhandled fails to compile. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${String(value)}`);
+}

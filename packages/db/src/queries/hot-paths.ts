@@ -1,0 +1,258 @@
+// The api's hot paths, prepared: every statement of a submission's transaction (lock the
+// tenants, count their active jobs, find earlier Idempotency-Key records, insert the jobs and
+// the records), the API key lookup of every request, and reading one job. Each is a named
+// prepared statement: drizzle renders it once per process and PostgreSQL parses and plans it
+// once per connection, where on these paths rendering and planning cost more than running it
+// (docs/benchmarks.md). Every other query in queries/ is built per call with drizzle's query
+// builder; this file is the exception, kept in one place, not a second way to write queries.
+import { and, asc, eq, fillPlaceholders, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import type pg from "pg";
+import type { DatabaseOrTransaction } from "../client.ts";
+import { ACTIVE_JOB_STATUSES } from "../job-status.ts";
+import { apiKeys } from "../schema/api-keys.ts";
+import {
+  type IdempotencyRecord,
+  idempotencyKeys,
+  type NewIdempotencyRecord,
+} from "../schema/idempotency-keys.ts";
+import { type Job, jobs } from "../schema/jobs.ts";
+import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
+import { type Tenant, tenants } from "../schema/tenants.ts";
+import { requireTenantId } from "./tenant-scope.ts";
+
+// How the statements below are prepared.
+
+/**
+ * A query builder's statement, prepared once per database handle: drizzle renders it once, and
+ * PostgreSQL plans it once per connection. A drizzle transaction is a handle of its own, so in
+ * one the statement is prepared for that transaction only; a handle over one connection
+ * (transactionOnConnection) keeps it for the connection's life.
+ */
+function preparedQuery<Prepared>(
+  build: (db: DatabaseOrTransaction) => Prepared,
+): (db: DatabaseOrTransaction) => Prepared {
+  const prepared = new WeakMap<DatabaseOrTransaction, Prepared>();
+  return (db) => {
+    let query = prepared.get(db);
+    if (query === undefined) {
+      query = build(db);
+      prepared.set(db, query);
+    }
+    return query;
+  };
+}
+
+/** What runs a statement that is not a query builder's: a pool, or one connection of it. */
+export interface StatementRunner {
+  $client: pg.Pool | pg.PoolClient;
+}
+
+const dialect = new PgDialect({ casing: "snake_case" });
+
+/**
+ * A statement the query builder cannot express (INSERT ... SELECT FROM jsonb_to_recordset),
+ * rendered by drizzle once and run as a named prepared statement. Its values are
+ * `sql.placeholder`s, given per call.
+ */
+function preparedSql(
+  name: string,
+  query: SQL,
+): (db: StatementRunner, values: Record<string, unknown>) => Promise<pg.QueryResult> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return (db, values) => db.$client.query({ name, text, values: fillPlaceholders(params, values) });
+}
+
+/** The tenant owning a live (not revoked) key with this hash, with the stored hash. */
+export async function findTenantByApiKeyHash(
+  db: DatabaseOrTransaction,
+  keyHash: Buffer,
+): Promise<{ tenantId: string; apiKeyId: string; keyHash: Buffer } | undefined> {
+  const [row] = await tenantByApiKeyHash(db).execute({ keyHash });
+  return row;
+}
+
+const tenantByApiKeyHash = preparedQuery((db) =>
+  db
+    .select({ tenantId: apiKeys.tenantId, apiKeyId: apiKeys.id, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
+    .prepare("tenant_by_api_key_hash"),
+);
+
+/** A job of this tenant; another tenant's job is not found, exactly like a missing one. */
+export async function getTenantJob(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; jobId: string },
+): Promise<Job | undefined> {
+  const [job] = await tenantJob(db).execute({
+    tenantId: requireTenantId(params.tenantId),
+    jobId: params.jobId,
+  });
+  return job;
+}
+
+const tenantJob = preparedQuery((db) =>
+  db
+    .select()
+    .from(jobs)
+    .where(
+      and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
+    )
+    .prepare("tenant_job"),
+);
+
+/**
+ * Reads tenants and locks their rows until the transaction ends (missing ones are left out).
+ * Submissions of one tenant take turns on this lock, which is what makes the concurrent-job
+ * limit hold under parallel requests. Rows are locked in id order, so two transactions locking
+ * overlapping sets of tenants wait for each other instead of deadlocking.
+ */
+export async function lockTenants(
+  tx: DatabaseOrTransaction,
+  tenantIds: string[],
+): Promise<Tenant[]> {
+  if (tenantIds.length === 0) return [];
+  return lockedTenants(tx).execute({ tenantIds });
+}
+
+const lockedTenants = preparedQuery((db) =>
+  db
+    .select()
+    .from(tenants)
+    .where(sql`${tenants.id} = ANY(${sql.placeholder("tenantIds")}::uuid[])`)
+    .orderBy(asc(tenants.id))
+    .for("update")
+    .prepare("lock_tenants"),
+);
+
+/**
+ * Jobs of each tenant that count against its concurrent-job limit (ACTIVE_JOB_STATUSES), from
+ * tenant_job_counts. Exact only while the tenants' rows are locked (lockTenants): a tenant's
+ * submissions hold that lock, and its jobs only leave these statuses, never enter them, meanwhile.
+ */
+export async function countActiveJobsOfTenants(
+  db: DatabaseOrTransaction,
+  tenantIds: string[],
+): Promise<Map<string, number>> {
+  const rows = await activeJobCounts(db).execute({ tenantIds });
+  const active = new Map(tenantIds.map((id) => [id, 0]));
+  for (const row of rows) active.set(row.tenantId, Number(row.active));
+  return active;
+}
+
+const activeJobCounts = preparedQuery((db) =>
+  db
+    .select({
+      tenantId: tenantJobCounts.tenantId,
+      active: sql<string>`sum(${tenantJobCounts.jobs})`,
+    })
+    .from(tenantJobCounts)
+    .where(
+      and(
+        sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
+        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES]),
+      ),
+    )
+    .groupBy(tenantJobCounts.tenantId)
+    .prepare("count_active_jobs"),
+);
+
+/** The records of these (tenant, key) pairs that exist, keyed by `idempotencyRecordKey`. */
+export async function findIdempotencyRecords(
+  db: DatabaseOrTransaction,
+  keys: { tenantId: string; key: string }[],
+): Promise<Map<string, IdempotencyRecord>> {
+  if (keys.length === 0) return new Map();
+  const records = await recordsOfKeys(db).execute({
+    tenantIds: keys.map((k) => k.tenantId),
+    keys: keys.map((k) => k.key),
+  });
+  return new Map(records.map((record) => [idempotencyRecordKey(record), record]));
+}
+
+// The pairs travel as two arrays, so the statement's text, and its plan, fit every batch.
+const recordsOfKeys = preparedQuery((db) =>
+  db
+    .select()
+    .from(idempotencyKeys)
+    .where(
+      sql`(${idempotencyKeys.tenantId}, ${idempotencyKeys.key}) IN (
+        SELECT * FROM unnest(${sql.placeholder("tenantIds")}::uuid[], ${sql.placeholder("keys")}::text[]))`,
+    )
+    .prepare("find_idempotency_records"),
+);
+
+/** How findIdempotencyRecords keys its answer. */
+export function idempotencyRecordKey(record: { tenantId: string; key: string }): string {
+  return `${record.tenantId} ${record.key}`;
+}
+
+/** A job as submitted: PENDING, nothing known about it in Kubernetes yet. */
+export type SubmittedJob = Pick<
+  Job,
+  "id" | "tenantId" | "scenarioId" | "scenario" | "cpuRequest" | "memoryGi" | "submittedAt"
+>;
+
+/**
+ * Inserts submitted jobs as PENDING. The rows travel as one JSON parameter
+ * (jsonb_to_recordset), so the statement's text is the same whatever the batch, and it is
+ * planned once per connection. Nothing is read back: the caller has every value.
+ */
+export async function insertSubmittedJobs(
+  db: StatementRunner,
+  submitted: SubmittedJob[],
+): Promise<void> {
+  if (submitted.length === 0) return;
+  const rows = JSON.stringify(
+    submitted.map((job) => ({
+      id: job.id,
+      tenant_id: job.tenantId,
+      scenario_id: job.scenarioId,
+      scenario: job.scenario,
+      cpu_request: job.cpuRequest,
+      memory_gi: job.memoryGi,
+      submitted_at: job.submittedAt.toISOString(),
+    })),
+  );
+  await insertSubmitted(db, { rows });
+}
+
+const insertSubmitted = preparedSql(
+  "insert_submitted_jobs",
+  sql`
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
+    SELECT id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
+    FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
+      id uuid, tenant_id uuid, scenario_id text, scenario jsonb,
+      cpu_request numeric, memory_gi numeric, submitted_at timestamptz
+    )`,
+);
+
+/** Stores Idempotency-Key records, as insertSubmittedJobs stores jobs (one JSON parameter). */
+export async function insertIdempotencyRecords(
+  db: StatementRunner,
+  records: NewIdempotencyRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  const rows = JSON.stringify(
+    records.map((record) => ({
+      tenant_id: record.tenantId,
+      key: record.key,
+      request_fingerprint: record.requestFingerprint.toString("hex"),
+      response_status: record.responseStatus,
+      response_body: record.responseBody,
+    })),
+  );
+  await insertRecords(db, { rows });
+}
+
+const insertRecords = preparedSql(
+  "insert_idempotency_records",
+  sql`
+    INSERT INTO ${idempotencyKeys} (tenant_id, key, request_fingerprint, response_status, response_body)
+    SELECT tenant_id, key, decode(request_fingerprint, 'hex'), response_status, response_body
+    FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS record(
+      tenant_id uuid, key text, request_fingerprint text, response_status integer, response_body jsonb
+    )`,
+);

@@ -1,0 +1,140 @@
+import { makeTenant } from "@sumo/db/testing";
+import { describe, expect, it } from "vitest";
+import {
+  type Admission,
+  type AdmissionState,
+  admitSubmissions,
+  type JobSubmission,
+  requestFingerprint,
+} from "./admission.ts";
+
+const tenant = makeTenant({ cpuLimit: 4, memoryLimitGi: 8, maxConcurrentJobs: 2 });
+const request = { scenario_id: "grid", cpu_request: 1, memory_gi: 2 };
+let sequence = 0;
+const identity = {
+  newJobId: () => `00000000-0000-7000-8000-${String(++sequence).padStart(12, "0")}`,
+  now: () => new Date("2026-12-01T10:00:00Z"),
+};
+
+function state(overrides: Partial<AdmissionState> = {}): AdmissionState {
+  return {
+    tenants: new Map([[tenant.id, tenant]]),
+    activeJobs: new Map([[tenant.id, 0]]),
+    earlier: new Map(),
+    ...overrides,
+  };
+}
+
+function submission(overrides: Partial<JobSubmission> = {}): JobSubmission {
+  return { tenantId: tenant.id, request, idempotencyKey: undefined, ...overrides };
+}
+
+const kinds = (admissions: Admission[]) =>
+  admissions.map((a) => (a.kind === "refuse" ? a.refusal.code : a.kind));
+
+describe("admitSubmissions", () => {
+  it("accepts a job within the tenant's limits as PENDING, with the 202 body a retry replays", () => {
+    const [admission] = admitSubmissions([submission({ idempotencyKey: "k" })], state(), identity);
+    expect(admission).toMatchObject({
+      kind: "accept",
+      job: { tenantId: tenant.id, scenarioId: "grid", cpuRequest: 1, memoryGi: 2 },
+      body: { status: "PENDING", scenario_id: "grid", kubernetes: { job_name: null } },
+      idempotencyRecord: { tenantId: tenant.id, key: "k", responseStatus: 202 },
+    });
+  });
+
+  it("refuses a tenant that no longer exists", () => {
+    expect(
+      kinds(admitSubmissions([submission()], state({ tenants: new Map() }), identity)),
+    ).toEqual(["unauthorized"]);
+  });
+
+  it("refuses a job larger than the tenant's CPU or memory limit, naming each field", () => {
+    const [admission] = admitSubmissions(
+      [submission({ request: { ...request, cpu_request: 5, memory_gi: 9 } })],
+      state(),
+      identity,
+    );
+    expect(admission?.kind).toBe("refuse");
+    if (admission?.kind !== "refuse") return;
+    expect(admission.refusal.code).toBe("job_exceeds_tenant_limits");
+    expect(admission.refusal.details?.map((d) => d.field)).toEqual(["cpu_request", "memory_gi"]);
+  });
+
+  it("admits up to the concurrent-job limit in one batch, then 429 with Retry-After", () => {
+    const admissions = admitSubmissions(
+      Array.from({ length: 5 }, () => submission()),
+      state({ activeJobs: new Map([[tenant.id, 1]]) }),
+      identity,
+    );
+    expect(kinds(admissions)).toEqual([
+      "accept",
+      "concurrent_job_limit_reached",
+      "concurrent_job_limit_reached",
+      "concurrent_job_limit_reached",
+      "concurrent_job_limit_reached",
+    ]);
+    const refused = admissions[1];
+    if (refused?.kind !== "refuse") throw new Error("expected a refusal");
+    expect(refused.refusal.headers).toEqual({ "Retry-After": "10" });
+  });
+
+  it("decides each tenant on its own limit", () => {
+    const other = makeTenant({ maxConcurrentJobs: 1 });
+    const admissions = admitSubmissions(
+      [submission(), submission({ tenantId: other.id }), submission({ tenantId: other.id })],
+      state({
+        tenants: new Map([
+          [tenant.id, tenant],
+          [other.id, other],
+        ]),
+      }),
+      identity,
+    );
+    expect(kinds(admissions)).toEqual(["accept", "accept", "concurrent_job_limit_reached"]);
+  });
+
+  it("replays a repeated Idempotency-Key, stored or earlier in the batch, and refuses it with another body", () => {
+    const stored = {
+      requestFingerprint: requestFingerprint(request),
+      responseBody: { job_id: "stored" },
+    };
+    const admissions = admitSubmissions(
+      [
+        submission({ idempotencyKey: "old" }),
+        submission({ idempotencyKey: "new" }),
+        submission({ idempotencyKey: "new" }),
+        submission({ idempotencyKey: "new", request: { ...request, scenario_id: "other" } }),
+      ],
+      state({ earlier: new Map([[`${tenant.id} old`, stored]]) }),
+      identity,
+    );
+    expect(kinds(admissions)).toEqual(["replay", "accept", "replay", "idempotency_key_reused"]);
+    const [replayedStored, accepted, replayedBatch] = admissions;
+    expect(replayedStored).toMatchObject({ body: { job_id: "stored" } });
+    if (accepted?.kind !== "accept") throw new Error("expected an acceptance");
+    expect(replayedBatch).toMatchObject({ body: { job_id: accepted.body.job_id } });
+  });
+
+  it("checks a replay before the limits: a retry of an accepted job is never a 429", () => {
+    const stored = {
+      requestFingerprint: requestFingerprint(request),
+      responseBody: { job_id: "stored" },
+    };
+    const atLimit = state({
+      activeJobs: new Map([[tenant.id, 2]]),
+      earlier: new Map([[`${tenant.id} k`, stored]]),
+    });
+    expect(
+      kinds(admitSubmissions([submission({ idempotencyKey: "k" })], atLimit, identity)),
+    ).toEqual(["replay"]);
+  });
+
+  it("fingerprints a body whatever its key order", () => {
+    expect(
+      requestFingerprint({ scenario_id: "a", cpu_request: 1, memory_gi: 1 }).equals(
+        requestFingerprint({ memory_gi: 1, cpu_request: 1, scenario_id: "a" }),
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,201 @@
+// Admission: whether a submitted job is accepted, replayed or refused. Plain rules over what the
+// submission's transaction read under the tenants' locks (submit-jobs.ts); nothing here touches
+// the database, so every rule is tested on its own (admission.test.ts).
+import { createHash } from "node:crypto";
+import { idempotencyRecordKey, type SubmittedJob } from "@sumo/db/queries";
+import type { NewIdempotencyRecord, Tenant } from "@sumo/db/schema";
+import { ApiError, type ErrorDetail } from "@sumo/http";
+import { type JobView, toJobView } from "@sumo/http/job-view";
+import { stringify } from "safe-stable-stringify";
+import type { SubmitJobRequest } from "./schemas/job.ts";
+
+/** Seconds a client is told to wait after hitting its concurrent-job limit. */
+export const CONCURRENT_LIMIT_RETRY_AFTER_SECONDS = 10;
+
+export interface JobSubmission {
+  tenantId: string;
+  request: SubmitJobRequest;
+  idempotencyKey: string | undefined;
+}
+
+/** An earlier submission's Idempotency-Key record: stored, or accepted earlier in this batch. */
+export type EarlierSubmission = Pick<NewIdempotencyRecord, "requestFingerprint" | "responseBody">;
+
+/** What admission knows when it decides a batch: read under the tenants' row locks. */
+export interface AdmissionState {
+  /** The submitting tenants; a tenant missing here was deleted after its key was checked. */
+  tenants: ReadonlyMap<string, Tenant>;
+  /** Each tenant's jobs that count against its concurrent-job limit. */
+  activeJobs: ReadonlyMap<string, number>;
+  /** Earlier submissions by `idempotencyRecordKey`. */
+  earlier: ReadonlyMap<string, EarlierSubmission>;
+}
+
+export type Admission =
+  | {
+      kind: "accept";
+      job: SubmittedJob;
+      /** The 202 body. */
+      body: JobView;
+      /** What a retry with the same Idempotency-Key gets; none without a key. */
+      idempotencyRecord: NewIdempotencyRecord | undefined;
+    }
+  | { kind: "replay"; body: JobView }
+  | { kind: "refuse"; refusal: ApiError };
+
+/** How accepted jobs get their id and submission time. */
+export interface NewJobIdentity {
+  newJobId(): string;
+  now(): Date;
+}
+
+/**
+ * Decides a batch of submissions in arrival order, each on its own tenant's limits and keys.
+ * A submission accepted here counts against its tenant's limit for the ones after it, and a
+ * later one with the same Idempotency-Key replays it.
+ */
+export function admitSubmissions(
+  submissions: readonly JobSubmission[],
+  state: AdmissionState,
+  identity: NewJobIdentity,
+): Admission[] {
+  const activeJobs = new Map(state.activeJobs);
+  const earlier = new Map(state.earlier);
+  return submissions.map((submission) => {
+    const fingerprint =
+      submission.idempotencyKey === undefined ? undefined : requestFingerprint(submission.request);
+    const recordKey =
+      submission.idempotencyKey === undefined
+        ? undefined
+        : idempotencyRecordKey({ tenantId: submission.tenantId, key: submission.idempotencyKey });
+    const admission = admitSubmission(submission, {
+      tenant: state.tenants.get(submission.tenantId),
+      activeJobs: activeJobs.get(submission.tenantId) ?? 0,
+      earlier: recordKey === undefined ? undefined : earlier.get(recordKey),
+      fingerprint,
+      identity,
+    });
+    if (admission.kind === "accept") {
+      activeJobs.set(submission.tenantId, (activeJobs.get(submission.tenantId) ?? 0) + 1);
+      if (recordKey !== undefined && admission.idempotencyRecord) {
+        earlier.set(recordKey, admission.idempotencyRecord);
+      }
+    }
+    return admission;
+  });
+}
+
+/**
+ * The rules for one submission, in order: the tenant must exist; a repeated Idempotency-Key
+ * replays the first answer (or is refused when the body differs); a job larger than the
+ * tenant's CPU or memory limit can never run; at the concurrent-job limit the answer is 429.
+ */
+export function admitSubmission(
+  submission: JobSubmission,
+  known: {
+    tenant: Tenant | undefined;
+    activeJobs: number;
+    earlier: EarlierSubmission | undefined;
+    /** requestFingerprint(request), when the submission has an Idempotency-Key. */
+    fingerprint: Buffer | undefined;
+    identity: NewJobIdentity;
+  },
+): Admission {
+  const { tenantId, request, idempotencyKey } = submission;
+  const { tenant, earlier, fingerprint } = known;
+  if (!tenant) return refuse(new ApiError("unauthorized", "Invalid API key"));
+
+  if (earlier && fingerprint) {
+    if (!earlier.requestFingerprint.equals(fingerprint)) {
+      return refuse(
+        new ApiError(
+          "idempotency_key_reused",
+          "This Idempotency-Key was already used with a different request body",
+        ),
+      );
+    }
+    return { kind: "replay", body: earlier.responseBody as JobView };
+  }
+
+  const overLimit: ErrorDetail[] = [];
+  if (request.cpu_request > tenant.cpuLimit) {
+    overLimit.push({
+      field: "cpu_request",
+      message: `${request.cpu_request} cores exceed the tenant's CPU limit of ${tenant.cpuLimit}`,
+    });
+  }
+  if (request.memory_gi > tenant.memoryLimitGi) {
+    overLimit.push({
+      field: "memory_gi",
+      message: `${request.memory_gi} GiB exceed the tenant's memory limit of ${tenant.memoryLimitGi}`,
+    });
+  }
+  if (overLimit.length > 0) {
+    const reasons = overLimit.map((d) => d.message).join("; ");
+    return refuse(
+      new ApiError("job_exceeds_tenant_limits", `This job can never run: ${reasons}`, {
+        details: overLimit,
+      }),
+    );
+  }
+
+  if (known.activeJobs >= tenant.maxConcurrentJobs) {
+    return refuse(
+      new ApiError(
+        "concurrent_job_limit_reached",
+        `${known.activeJobs} jobs are already pending or running; the limit is ${tenant.maxConcurrentJobs}`,
+        { headers: { "Retry-After": String(CONCURRENT_LIMIT_RETRY_AFTER_SECONDS) } },
+      ),
+    );
+  }
+
+  const now = known.identity.now();
+  const job: SubmittedJob = {
+    id: known.identity.newJobId(),
+    tenantId,
+    scenarioId: request.scenario_id,
+    scenario: request.scenario ?? null,
+    cpuRequest: request.cpu_request,
+    memoryGi: request.memory_gi,
+    submittedAt: now,
+  };
+  const body = toJobView({
+    ...job,
+    status: "PENDING",
+    updatedAt: now,
+    failureReason: null,
+    exitCode: null,
+    namespace: null,
+    kubernetesJobName: null,
+    podName: null,
+    scheduledAt: null,
+    startedAt: null,
+    finishedAt: null,
+  });
+  return {
+    kind: "accept",
+    job,
+    body,
+    idempotencyRecord:
+      idempotencyKey === undefined || !fingerprint
+        ? undefined
+        : {
+            tenantId,
+            key: idempotencyKey,
+            requestFingerprint: fingerprint,
+            responseStatus: 202,
+            responseBody: body,
+          },
+  };
+}
+
+/** Hash of the request body, key order aside: the same key with another body is refused. */
+export function requestFingerprint(request: SubmitJobRequest): Buffer {
+  return createHash("sha256")
+    .update(stringify(request) ?? "")
+    .digest();
+}
+
+function refuse(refusal: ApiError): Admission {
+  return { kind: "refuse", refusal };
+}

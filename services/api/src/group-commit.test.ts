@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { GroupCommit } from "./group-commit.ts";
+
+describe("GroupCommit", () => {
+  it("writes what arrives together in one batch, each item getting its own outcome", async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, string>(
+      async (batch) => {
+        batches.push(batch);
+        return batch.map((n) =>
+          n % 2 === 0
+            ? { status: "fulfilled", value: `even ${n}` }
+            : { status: "rejected", reason: new Error(`odd ${n}`) },
+        );
+      },
+      { maxBatchSize: 100, maxConcurrentBatches: 1 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => commit.submit(n)));
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value : o.reason.message))).toEqual([
+      "odd 1",
+      "even 2",
+      "odd 3",
+      "even 4",
+    ]);
+  });
+
+  it("keeps batches within maxBatchSize and maxConcurrentBatches; the rest wait for the next", async () => {
+    let running = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const commit = new GroupCommit<number, number>(
+      async (batch) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return batch.map((value) => ({ status: "fulfilled", value }));
+      },
+      { maxBatchSize: 3, maxConcurrentBatches: 2, onBatch: (size) => sizes.push(size) },
+    );
+    const values = await Promise.all(Array.from({ length: 10 }, (_, n) => commit.submit(n)));
+    expect(values).toEqual(Array.from({ length: 10 }, (_, n) => n));
+    expect(most).toBe(2);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  it("writes a batch whose write threw again one item at a time, so the bad item fails alone", async () => {
+    const splits: number[] = [];
+    const commit = new GroupCommit<string, string>(
+      async (batch) => {
+        if (batch.includes("poison")) throw new Error("refused");
+        return batch.map((value) => ({ status: "fulfilled", value }));
+      },
+      { maxBatchSize: 10, maxConcurrentBatches: 1, onSplit: (_error, size) => splits.push(size) },
+    );
+    const outcomes = await Promise.allSettled(["a", "poison", "b"].map((s) => commit.submit(s)));
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(splits).toEqual([3]);
+  });
+});

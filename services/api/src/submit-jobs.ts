@@ -1,0 +1,88 @@
+import { type Database, transactionOnConnection } from "@sumo/db/client";
+import {
+  countActiveJobsOfTenants,
+  findIdempotencyRecords,
+  insertIdempotencyRecords,
+  insertSubmittedJobs,
+  lockTenants,
+} from "@sumo/db/queries";
+import { enqueueInTransaction, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
+import type { JobView } from "@sumo/http/job-view";
+import type { PgBoss } from "pg-boss";
+import { v7 as uuidv7 } from "uuid";
+import { admitSubmissions, type JobSubmission, type NewJobIdentity } from "./admission.ts";
+
+export interface SubmitJobResult {
+  status: 202;
+  body: JobView;
+  /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+const jobIdentity: NewJobIdentity = {
+  // The uuid package's v7 counts up within a millisecond (Node's randomUUIDv7 does not), so
+  // jobs submitted in the same millisecond still list in submission order.
+  newJobId: () => uuidv7(),
+  now: () => new Date(),
+};
+
+/**
+ * Accepts a batch of submissions in one transaction: reads what admission needs under the
+ * tenants' locks, decides each submission (admission.ts), then writes the accepted jobs' rows
+ * and their JOB_SUBMITTED messages together, so no job exists without its message or the other
+ * way round. Outcomes come in submission order; a refusal is its ApiError.
+ *
+ * The tenants' rows stay locked until commit, so submissions of one tenant (in this batch or
+ * another, on any replica) take turns: the concurrent-job count and the Idempotency-Key
+ * lookups cannot race.
+ */
+export async function submitJobs(
+  deps: { db: Database; boss: PgBoss },
+  submissions: JobSubmission[],
+): Promise<PromiseSettledResult<SubmitJobResult>[]> {
+  return transactionOnConnection(deps.db, async (connection) => {
+    const tenantIds = [...new Set(submissions.map((s) => s.tenantId))];
+    // Sent together (the api's connections pipeline), and run by PostgreSQL one after the
+    // other: the count and the key lookup take their snapshots once the locks are held, so
+    // they see every job a transaction that held a lock before this one committed.
+    const [tenants, activeJobs, earlier] = await Promise.all([
+      lockTenants(connection, tenantIds),
+      countActiveJobsOfTenants(connection, tenantIds),
+      findIdempotencyRecords(
+        connection,
+        submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
+          key === undefined ? [] : [{ tenantId, key }],
+        ),
+      ),
+    ]);
+    const admissions = admitSubmissions(
+      submissions,
+      { tenants: new Map(tenants.map((t) => [t.id, t])), activeJobs, earlier },
+      jobIdentity,
+    );
+
+    const accepted = admissions.filter((a) => a.kind === "accept");
+    const jobs = accepted.map((a) => a.job);
+    await Promise.all([
+      insertSubmittedJobs(connection, jobs),
+      enqueueInTransaction(
+        deps.boss,
+        connection,
+        JOB_SUBMITTED_QUEUE,
+        jobs.map((job) => ({ id: job.id, data: { jobId: job.id, tenantId: job.tenantId } })),
+      ),
+      insertIdempotencyRecords(
+        connection,
+        accepted.flatMap((a) => a.idempotencyRecord ?? []),
+      ),
+    ]);
+
+    return admissions.map((a): PromiseSettledResult<SubmitJobResult> => {
+      if (a.kind === "refuse") return { status: "rejected", reason: a.refusal };
+      return {
+        status: "fulfilled",
+        value: { status: 202, body: a.body, replayed: a.kind === "replay" },
+      };
+    });
+  });
+}

@@ -1,0 +1,267 @@
+import type { BatchV1Api, CoreV1Api, V1Job } from "@kubernetes/client-node";
+import type { Database } from "@sumo/db/client";
+import { assertNever } from "@sumo/db/job-status";
+import {
+  failJob,
+  getJobSyncState,
+  listOpenScheduledJobs,
+  recordObservedJobStatus,
+  saveJobLog,
+} from "@sumo/db/queries";
+import {
+  apiErrorText,
+  isNotFound,
+  JOB_ID_LABEL,
+  MANAGED_SELECTOR,
+  SIMULATION_CONTAINER,
+  simulationJobName,
+  tenantNamespaceName,
+} from "@sumo/kubernetes";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { decideJobSync, LOST_REASON, type SeenJob, type SyncDecision } from "./decide-job-sync.ts";
+import { type PlatformInformers, PlatformWatches } from "./platform-watches.ts";
+import { ReconcileQueue } from "./reconcile-queue.ts";
+import { reconcilerMetrics, syncLagSeconds } from "./reconciler-metrics.ts";
+
+export interface JobReconcilerDeps {
+  db: Database;
+  batch: BatchV1Api;
+  core: CoreV1Api;
+  /** The watches of platform Jobs and pods (platformInformers, over the same cluster). */
+  informers: PlatformInformers;
+  logger: Logger;
+  /** Full list-based resync period (also how soon a stalled watch is noticed). */
+  resyncIntervalMs: number;
+  /** Log lines kept per finished job. */
+  logTailLines: number;
+  /** How long after scheduling a job's Kubernetes Job must be visible before it counts as vanished. */
+  vanishedGraceMs: number;
+  /** Jobs reconciled at once. */
+  concurrency: number;
+  /** Where sync lag, resync durations and watch restarts are recorded (reconciler-metrics.ts). */
+  metricsRegistry: Registry;
+  /** Pause before restarting a failed watch, as the apiserver that failed it may be restarting. */
+  watchRestartDelayMs?: number;
+}
+
+/** Jobs of the database checked against Kubernetes per resync (the oldest scheduled first). */
+const OPEN_JOBS_PER_RESYNC = 1000;
+
+/**
+ * Keeps PostgreSQL in step with Kubernetes for every platform job, level-triggered: one function,
+ * reconcileJob(jobId), reads what the database and Kubernetes say about a job and converges them
+ * (decide-job-sync.ts decides). Everything else only says which job to look at: watch events on
+ * Jobs and pods (within milliseconds), and a full list every resync period, which also brings
+ * the database's unended jobs, so a Job that vanished unseen is noticed. Kubernetes is
+ * authoritative for runtime state; the database only ever moves a job forwards.
+ */
+export class JobReconciler {
+  readonly #deps: JobReconcilerDeps;
+  readonly #metrics: ReturnType<typeof reconcilerMetrics>;
+  readonly #watches: PlatformWatches;
+  readonly #queue: ReconcileQueue;
+  /**
+   * Where each job's objects are and the watch-cache state (resource versions) it was last
+   * converged with. A reconcile that finds the same state again has nothing to do and skips the
+   * database: every resync names every job, and most have not changed since.
+   */
+  readonly #converged = new Map<string, { namespace: string; fingerprint: string }>();
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #resyncing: Promise<void> | undefined;
+
+  constructor(deps: JobReconcilerDeps) {
+    this.#deps = deps;
+    this.#metrics = reconcilerMetrics(deps.metricsRegistry);
+    this.#queue = new ReconcileQueue((jobId) => this.reconcileJob(jobId), {
+      concurrency: deps.concurrency,
+      retryDelayMs: 1000,
+      maxRetryDelayMs: deps.resyncIntervalMs,
+      onError: (jobId, error, retryInMs) =>
+        deps.logger.warn(
+          { jobId, err: apiErrorText(error), retryInMs },
+          "reconciling a job failed; retrying",
+        ),
+    });
+    this.#watches = new PlatformWatches({
+      informers: deps.informers,
+      logger: deps.logger,
+      onChange: (jobId) => void this.#queue.add(jobId),
+      onRestart: (reason) => this.#metrics.informerRestarts.inc({ reason }),
+      restartDelayMs: deps.watchRestartDelayMs ?? 5000,
+      deletedJobMemoryMs: 10 * deps.resyncIntervalMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#watches.start();
+    await this.resync();
+    this.#resyncTimer = setInterval(() => void this.resync(), this.#deps.resyncIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#resyncTimer);
+    await this.#watches.stop();
+    await this.#queue.stop();
+    await this.#resyncing;
+  }
+
+  /**
+   * Converges one job: reads its row and what the watch caches hold of it, decides, and acts;
+   * when the caches cannot settle it, asks the apiserver and decides again. Safe to call any
+   * number of times, in any order with other jobs': a job that is in sync is left alone.
+   */
+  async reconcileJob(jobId: string): Promise<void> {
+    const last = this.#converged.get(jobId);
+    if (
+      last &&
+      cacheFingerprint(this.#watches.cached(jobId, last.namespace)) === last.fingerprint
+    ) {
+      return;
+    }
+    const row = await getJobSyncState(this.#deps.db, jobId);
+    if (!row) {
+      // Deleted with its tenant: nothing to keep in step.
+      this.#converged.delete(jobId);
+      return;
+    }
+    const namespace = row.namespace ?? tenantNamespaceName(row.tenantId);
+    const cached = this.#watches.cached(jobId, namespace);
+    const options = { now: new Date(), vanishedGraceMs: this.#deps.vanishedGraceMs };
+    let decision = decideJobSync(row, cached, options);
+    if (decision.kind === "read-apiserver") {
+      decision = decideJobSync(row, await this.#readApiserver(jobId, namespace), options);
+    }
+    await this.#act(jobId, namespace, decision);
+    const fingerprint = cacheFingerprint(cached);
+    if (fingerprint === undefined) this.#converged.delete(jobId);
+    else this.#converged.set(jobId, { namespace, fingerprint });
+  }
+
+  /** What the apiserver has of a job now, with the Job's last state if a watch saw it deleted. */
+  async #readApiserver(jobId: string, namespace: string): Promise<SeenJob> {
+    const [job, pods] = await Promise.all([
+      this.#deps.batch
+        .readNamespacedJob({ name: simulationJobName(jobId), namespace })
+        .catch((error: unknown): V1Job | undefined => {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }),
+      this.#deps.core.listNamespacedPod({ namespace, labelSelector: `${JOB_ID_LABEL}=${jobId}` }),
+    ]);
+    return {
+      job,
+      deletedJob: job ? undefined : this.#watches.deletedJob(jobId),
+      pods: pods.items,
+      from: "apiserver",
+    };
+  }
+
+  async #act(jobId: string, namespace: string, decision: SyncDecision): Promise<void> {
+    const logger = this.#deps.logger.child({ jobId });
+    switch (decision.kind) {
+      case "in-sync":
+        return;
+      case "record": {
+        const { observed } = decision;
+        const changed = await recordObservedJobStatus(this.#deps.db, observed);
+        if (changed) {
+          const lag = syncLagSeconds(observed, new Date());
+          if (lag !== undefined) this.#metrics.syncLag.observe({ status: observed.status }, lag);
+          logger.info({ status: observed.status, pod: observed.podName }, "job status");
+        }
+        if (decision.keepLogOf) await this.#keepLog(jobId, namespace, decision.keepLogOf);
+        return;
+      }
+      case "keep-log":
+        await this.#keepLog(jobId, namespace, decision.podName);
+        return;
+      case "lost":
+        if (await failJob(this.#deps.db, { jobId, reason: LOST_REASON, at: new Date() })) {
+          logger.warn("the job's Kubernetes Job vanished before its end was recorded");
+        }
+        return;
+      case "read-apiserver":
+        // decideJobSync settles everything on the apiserver's word: this is a bug, not a state.
+        throw new Error("the apiserver's view of the job did not settle it");
+      default:
+        assertNever(decision);
+    }
+  }
+
+  /** Copies the last lines of an ended job's log to the database before its TTL deletes the pod. */
+  async #keepLog(jobId: string, namespace: string, podName: string): Promise<void> {
+    let text: string;
+    try {
+      text = await this.#deps.core.readNamespacedPodLog({
+        name: podName,
+        namespace,
+        container: SIMULATION_CONTAINER,
+        tailLines: this.#deps.logTailLines,
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      this.#deps.logger.warn({ jobId, podName }, "pod gone before its log was kept");
+      return;
+    }
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    await saveJobLog(this.#deps.db, { jobId, lines: lines.slice(-this.#deps.logTailLines) });
+  }
+
+  /**
+   * The full resync: lists every platform Job and pod from the apiserver (restarting the watches
+   * if their caches fell behind) and the database's unended scheduled jobs, and reconciles each
+   * of them. Resolves once they all have been.
+   */
+  resync(): Promise<void> {
+    this.#resyncing ??= this.#timedResync().finally(() => {
+      this.#resyncing = undefined;
+    });
+    return this.#resyncing;
+  }
+
+  async #timedResync(): Promise<void> {
+    const endTimer = this.#metrics.resyncDuration.startTimer();
+    try {
+      await this.#resyncOnce();
+      endTimer({ outcome: "ok" });
+    } catch (error) {
+      endTimer({ outcome: "failed" });
+      this.#deps.logger.warn({ err: apiErrorText(error) }, "resync failed; retrying next period");
+    }
+  }
+
+  async #resyncOnce(): Promise<void> {
+    const started = Date.now();
+    const [jobList, podList, open] = await Promise.all([
+      this.#deps.batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+      this.#deps.core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+      listOpenScheduledJobs(this.#deps.db, {
+        scheduledBefore: new Date(Date.now() - this.#deps.vanishedGraceMs),
+        limit: OPEN_JOBS_PER_RESYNC,
+      }),
+    ]);
+    this.#watches.checkAgainst({ jobs: jobList.items, pods: podList.items });
+    const jobIds = new Set(open.map((job) => job.id));
+    for (const object of [...jobList.items, ...podList.items]) {
+      const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
+      if (jobId) jobIds.add(jobId);
+    }
+    await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId)));
+    this.#deps.logger.debug(
+      { jobs: jobList.items.length, pods: podList.items.length, ms: Date.now() - started },
+      "resync done",
+    );
+  }
+}
+
+/**
+ * The resource versions of what the caches hold of a job: equal means nothing changed. None
+ * when they hold nothing, where the decision turns on time (a Job missing for how long).
+ */
+function cacheFingerprint(seen: SeenJob): string | undefined {
+  if (!seen.job && seen.pods.length === 0) return undefined;
+  const pods = seen.pods.map((pod) => pod.metadata?.resourceVersion ?? "").sort();
+  return [seen.job?.metadata?.resourceVersion ?? "-", ...pods].join(" ");
+}

@@ -1,0 +1,195 @@
+import {
+  type BatchV1Api,
+  type CoreV1Api,
+  type Informer,
+  type KubeConfig,
+  makeInformer,
+  type ObjectCache,
+  type V1Job,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { apiErrorText, JOB_ID_LABEL, MANAGED_SELECTOR, simulationJobName } from "@sumo/kubernetes";
+import type { Logger } from "pino";
+import type { SeenJob } from "./decide-job-sync.ts";
+import type { InformerRestartReason } from "./reconciler-metrics.ts";
+
+export type CachedInformer<T extends object> = Informer<T & { metadata?: object }> & ObjectCache<T>;
+
+/** Makes the watches of every platform Job and pod (labelled MANAGED_SELECTOR), in all namespaces. */
+export interface PlatformInformers {
+  jobs(): CachedInformer<V1Job>;
+  pods(): CachedInformer<V1Pod>;
+}
+
+/** The informers of a cluster, through the service's own kubeconfig and API clients. */
+export function platformInformers(
+  kubeConfig: KubeConfig,
+  clients: { batch: BatchV1Api; core: CoreV1Api },
+): PlatformInformers {
+  return {
+    jobs: () =>
+      makeInformer<V1Job>(
+        kubeConfig,
+        "/apis/batch/v1/jobs",
+        () => clients.batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+        MANAGED_SELECTOR,
+      ),
+    pods: () =>
+      makeInformer<V1Pod>(
+        kubeConfig,
+        "/api/v1/pods",
+        () => clients.core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+        MANAGED_SELECTOR,
+      ),
+  };
+}
+
+export interface PlatformWatchesDeps {
+  informers: PlatformInformers;
+  logger: Logger;
+  /** Called with the platform job id of every Job or pod that was added, changed or deleted. */
+  onChange(jobId: string): void;
+  onRestart(reason: InformerRestartReason): void;
+  /** Pause before restarting a failed watch, as the apiserver that failed it may be restarting. */
+  restartDelayMs: number;
+  /** How long a deleted Job's last state is remembered for the reconciles that follow. */
+  deletedJobMemoryMs: number;
+}
+
+/**
+ * The watches of every platform Job and pod: their caches are the reconciler's view of
+ * Kubernetes between resyncs, and each event only says which job to look at again. A failed
+ * watch is restarted; one that fell behind without failing is found at the resync and restarted.
+ */
+export class PlatformWatches {
+  readonly #deps: PlatformWatchesDeps;
+  #jobs: CachedInformer<V1Job> | undefined;
+  #pods: CachedInformer<V1Pod> | undefined;
+  /** Deleted Jobs' last states by job id, with when they were deleted. */
+  readonly #deletedJobs = new Map<string, { job: V1Job; at: number }>();
+  /** Objects the caches disagreed on at the last resync: still wrong now means stalled. */
+  #suspect = new Set<string>();
+  #running = false;
+
+  constructor(deps: PlatformWatchesDeps) {
+    this.#deps = deps;
+  }
+
+  async start(): Promise<void> {
+    this.#running = true;
+    await this.#startInformers();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#stopInformers();
+  }
+
+  /** What the caches hold of a job (and a deleted Job's last state). */
+  cached(jobId: string, namespace: string): SeenJob {
+    const pods = (this.#pods?.list(namespace) ?? []).filter(
+      (pod) => pod.metadata?.labels?.[JOB_ID_LABEL] === jobId,
+    );
+    return {
+      job: this.#jobs?.get(simulationJobName(jobId), namespace),
+      deletedJob: this.deletedJob(jobId),
+      pods,
+      from: "watch-cache",
+    };
+  }
+
+  /** The last state of the job's Kubernetes Job, if a watch saw it deleted lately. */
+  deletedJob(jobId: string): V1Job | undefined {
+    return this.#deletedJobs.get(jobId)?.job;
+  }
+
+  /**
+   * Compares the caches with a full list from the apiserver. The watch can stall without an
+   * error (a known trait of the JavaScript informer): an object whose listed version the cache
+   * still lacks at two resyncs in a row means it did, and the watches restart.
+   */
+  checkAgainst(listed: { jobs: V1Job[]; pods: V1Pod[] }): void {
+    const forgetBefore = Date.now() - this.#deps.deletedJobMemoryMs;
+    for (const [jobId, deleted] of this.#deletedJobs) {
+      if (deleted.at < forgetBefore) this.#deletedJobs.delete(jobId);
+    }
+    const stale = new Set<string>();
+    const compare = (
+      kind: string,
+      cache: CachedInformer<V1Job> | CachedInformer<V1Pod> | undefined,
+      items: (V1Job | V1Pod)[],
+    ) => {
+      for (const item of items) {
+        const name = item.metadata?.name ?? "";
+        const namespace = item.metadata?.namespace;
+        const cached = cache?.get(name, namespace);
+        if (cached?.metadata?.resourceVersion !== item.metadata?.resourceVersion) {
+          stale.add(`${kind}/${namespace}/${name}/${item.metadata?.resourceVersion}`);
+        }
+      }
+    };
+    compare("job", this.#jobs, listed.jobs);
+    compare("pod", this.#pods, listed.pods);
+    const stalled = [...stale].some((key) => this.#suspect.has(key));
+    this.#suspect = stale;
+    if (stalled && this.#running) {
+      this.#deps.onRestart("stalled");
+      this.#deps.logger.warn(
+        { behind: stale.size },
+        "watch cache fell behind; restarting informers",
+      );
+      this.#suspect = new Set();
+      void this.#stopInformers().then(() => this.#startInformers());
+    }
+  }
+
+  async #startInformers(): Promise<void> {
+    const jobs = this.#deps.informers.jobs();
+    const pods = this.#deps.informers.pods();
+    const changed = (object: V1Job | V1Pod) => {
+      const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
+      if (jobId && this.#running) this.#deps.onChange(jobId);
+    };
+    for (const verb of ["add", "update", "delete"] as const) {
+      pods.on(verb, changed);
+      if (verb !== "delete") jobs.on(verb, changed);
+    }
+    jobs.on("delete", (job) => {
+      const jobId = job.metadata?.labels?.[JOB_ID_LABEL];
+      if (jobId) this.#deletedJobs.set(jobId, { job, at: Date.now() });
+      changed(job);
+    });
+    for (const [kind, informer] of [
+      ["job", jobs],
+      ["pod", pods],
+    ] as const) {
+      // The client's informer reconnects by itself only after a clean close or a timeout; after
+      // an error (apiserver restarting, connection refused) it stays stopped: start it again.
+      informer.on("error", (error) => {
+        const delayMs = this.#deps.restartDelayMs;
+        this.#deps.logger.warn(
+          { err: apiErrorText(error), kind },
+          `watch failed; restarting it in ${delayMs} ms`,
+        );
+        setTimeout(() => {
+          const current = kind === "job" ? this.#jobs : this.#pods;
+          if (!this.#running || current !== informer) return;
+          this.#deps.onRestart("watch-error");
+          informer.start().catch((startError: unknown) => {
+            this.#deps.logger.warn(
+              { err: apiErrorText(startError), kind },
+              "restarting a watch failed",
+            );
+          });
+        }, delayMs).unref();
+      });
+    }
+    this.#jobs = jobs;
+    this.#pods = pods;
+    await Promise.all([jobs.start(), pods.start()]);
+  }
+
+  async #stopInformers(): Promise<void> {
+    await Promise.all([this.#jobs?.stop(), this.#pods?.stop()]);
+  }
+}

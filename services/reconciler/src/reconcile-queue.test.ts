@@ -1,0 +1,93 @@
+import { describe, expect, it, vi } from "vitest";
+import { ReconcileQueue } from "./reconcile-queue.ts";
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+describe("ReconcileQueue", () => {
+  it("reconciles an id named by many events once, and again if named while it runs", async () => {
+    const calls: string[] = [];
+    const first = gate();
+    const queue = new ReconcileQueue(
+      async (id) => {
+        calls.push(id);
+        if (calls.length === 1) await first.opened;
+      },
+      { concurrency: 4, retryDelayMs: 10, maxRetryDelayMs: 10, onError: () => {} },
+    );
+    const running = queue.add("a");
+    await vi.waitFor(() => expect(calls).toEqual(["a"]));
+    // Named three more times while its first reconcile runs: one more reconcile, after it.
+    const again = [queue.add("a"), queue.add("a"), queue.add("a")];
+    await Promise.resolve();
+    expect(calls).toEqual(["a"]);
+    first.open();
+    await Promise.all([running, ...again]);
+    expect(calls).toEqual(["a", "a"]);
+  });
+
+  it("runs at most `concurrency` reconciles at once, first in first out", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    const queue = new ReconcileQueue(
+      async (id) => {
+        order.push(id);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+      },
+      { concurrency: 2, retryDelayMs: 10, maxRetryDelayMs: 10, onError: () => {} },
+    );
+    const ids = ["a", "b", "c", "d", "e"];
+    await Promise.all(ids.map((id) => queue.add(id)));
+    expect(most).toBe(2);
+    expect(order).toEqual(ids);
+  });
+
+  it("retries a failed reconcile after a delay that doubles, until it succeeds", async () => {
+    const retries: number[] = [];
+    let attempts = 0;
+    const done = gate();
+    const queue = new ReconcileQueue(
+      async () => {
+        attempts++;
+        if (attempts < 4) throw new Error("database unavailable");
+        done.open();
+      },
+      {
+        concurrency: 1,
+        retryDelayMs: 5,
+        maxRetryDelayMs: 12,
+        onError: (_id, _error, retryInMs) => retries.push(retryInMs),
+      },
+    );
+    await queue.add("a");
+    await done.opened;
+    expect(attempts).toBe(4);
+    expect(retries).toEqual([5, 10, 12]);
+    await queue.stop();
+  });
+
+  it("stops retrying and taking ids once stopped", async () => {
+    let attempts = 0;
+    const queue = new ReconcileQueue(
+      async () => {
+        attempts++;
+        throw new Error("down");
+      },
+      { concurrency: 1, retryDelayMs: 5, maxRetryDelayMs: 5, onError: () => {} },
+    );
+    await queue.add("a");
+    await queue.stop();
+    await queue.add("b");
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(attempts).toBe(1);
+  });
+});
