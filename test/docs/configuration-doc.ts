@@ -24,7 +24,7 @@ export interface EnvSchema {
 
 export interface ServiceConfiguration {
   service: string;
-  /** What the service is, for the section's first line. */
+  /** What the service is, a sentence without its full stop, for the section's first line. */
   summary: string;
   /** The schema's file, relative to the repository's root. */
   envFile: string;
@@ -34,25 +34,27 @@ export interface ServiceConfiguration {
 export const SERVICE_CONFIGURATIONS: ServiceConfiguration[] = [
   {
     service: "api",
-    summary: "The tenant API",
+    summary: "The tenant API; from Kubernetes it reads live logs and quotas",
     envFile: "services/api/src/env.ts",
     schema: apiEnvSchema,
   },
   {
     service: "admin",
-    summary: "The admin API and the `tenant:create` CLI",
+    summary: "The admin API; from Kubernetes it reads nodes and cluster counts",
     envFile: "services/admin/src/env.ts",
     schema: adminEnvSchema,
   },
   {
     service: "scheduler",
-    summary: "The pg-boss worker that creates tenants' namespace objects and Kubernetes Jobs",
+    summary:
+      "The pg-boss worker that applies tenants' namespace objects and creates their Kubernetes Jobs",
     envFile: "services/scheduler/src/env.ts",
     schema: schedulerEnvSchema,
   },
   {
     service: "reconciler",
-    summary: "Kubernetes to PostgreSQL: job status, exit codes, kept logs",
+    summary:
+      "The worker that watches Kubernetes and writes job status, exit codes and kept logs to PostgreSQL",
     envFile: "services/reconciler/src/env.ts",
     schema: reconcilerEnvSchema,
   },
@@ -157,14 +159,15 @@ export function renderConfigurationDoc(): string {
 
 Each service reads its environment once at boot, through the zod schema in its \`src/env.ts\`;
 a value the schema refuses stops the service at boot with the variable's name and the reason.
-The database, Kubernetes and metrics variables come from \`packages/db/src/env.ts\`,
-\`packages/kubernetes/src/env.ts\` and \`packages/metrics/src/env.ts\` and mean the same in every
+The database, Kubernetes and metrics variables come from
+[\`packages/db/src/env.ts\`](../packages/db/src/env.ts),
+[\`packages/kubernetes/src/env.ts\`](../packages/kubernetes/src/env.ts) and
+[\`packages/metrics/src/env.ts\`](../packages/metrics/src/env.ts) and mean the same in every
 service; only their defaults differ (\`DATABASE_POOL_SIZE\`).
 
 The Helm chart's values map to these variables: the chart sets the database URL, the ports,
-\`MIGRATE_ON_START\` and the admin token itself; \`<service>.config\` takes the service's own
-settings as camelCase keys (\`logLevel\` for \`LOG_LEVEL\`) and \`<service>.extraEnv\` any other
-variable. Every value is in [the chart's README](../helm/sumo-k8/README.md).
+\`MIGRATE_ON_START\` and the admin token itself; \`<service>.config\` takes most of the rest as
+camelCase keys (\`logLevel\` for \`LOG_LEVEL\`), and \`<service>.extraEnv\` any variable. Every value is in [the chart's README](../helm/sumo-k8/README.md).
 
 This page is generated from the schemas' descriptions by \`pnpm docs:config\`
 (\`test/docs/configuration-doc.ts\`): change a description in the schema, then run it. A unit
@@ -174,7 +177,7 @@ test fails when this page and the schemas disagree.`;
     const rows = configurationRows(schema).map((row) => [row.variable, row.default, row.meaning]);
     return `## ${service}
 
-${summary}: [\`${envFile}\`](../${envFile}).
+${summary}. Schema: [\`${envFile}\`](../${envFile}).
 
 ${markdownTable(["variable", "default", "meaning"], rows)}`;
   });
