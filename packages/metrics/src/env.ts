@@ -1,11 +1,16 @@
 import { z } from "zod";
 
-/** Where a service serves Prometheus metrics (and a worker's probes); spread into its env schema. */
+/**
+ * Where a service serves Prometheus metrics (and a worker's probes); spread into its env schema.
+ * The descriptions are what docs/configuration.md shows.
+ */
 export const metricsEnv = {
-  /**
-   * Address and port of the metrics listener (`GET /metrics`; the scheduler and reconciler
-   * also answer `/healthz` and `/readyz` there). Port 0 picks a free port.
-   */
-  METRICS_HOST: z.string().default("0.0.0.0"),
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().default("0.0.0.0").meta({
+    description:
+      "Address of the metrics listener, a listener of its own (never on the service's port): Prometheus `GET /metrics`, and the scheduler's and reconciler's probes.",
+  }),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).meta({
+    description:
+      "Port of the metrics listener; `0` picks a free one. Probes: `/healthz` (alive), `/readyz` (database reachable; reconciler leader and standby alike).",
+  }),
 };

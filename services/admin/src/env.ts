@@ -3,22 +3,41 @@ import { kubernetesEnv } from "@sumo/kubernetes";
 import { metricsEnv } from "@sumo/metrics";
 import { z } from "zod";
 
-/** The admin service's configuration, read once from the environment at boot. */
+/**
+ * The admin service's configuration, read once from the environment at boot. Each description
+ * is attached last, outside `.default()`, so the field itself carries it: docs/configuration.md
+ * is generated from these.
+ */
 export const adminEnvSchema = z.object({
   ...databaseEnv(5),
   ...kubernetesEnv,
   ...metricsEnv,
-  /** The admins' bearer token (from a Secret); unrelated to tenant API keys. */
-  ADMIN_TOKEN: z.string().min(32, "ADMIN_TOKEN must be at least 32 characters"),
-  HOST: z.string().default("0.0.0.0"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  ADMIN_TOKEN: z.string().min(32, "ADMIN_TOKEN must be at least 32 characters").meta({
+    description: "The admins' bearer token (from a Secret); unrelated to tenant API keys.",
+  }),
+  HOST: z.string().default("0.0.0.0").meta({ description: "Address the admin API listens on." }),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8081)
+    .meta({ description: "Port the admin API listens on." }),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(64 * 1024),
-  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    .default(64 * 1024)
+    .meta({ description: "Largest accepted request body in bytes." }),
+  SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(10)
+    .meta({ description: "Seconds SIGTERM waits for requests in flight before closing." }),
+  LOG_LEVEL: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+    .default("info")
+    .meta({ description: "pino log level; logs are JSON, with `reqId` on every request's lines." }),
 });
 
 export type AdminEnv = z.infer<typeof adminEnvSchema>;

@@ -3,20 +3,41 @@ import { kubernetesEnv } from "@sumo/kubernetes";
 import { metricsEnv } from "@sumo/metrics";
 import { z } from "zod";
 
-/** The reconciler's configuration, read once from the environment at boot. */
+/**
+ * The reconciler's configuration, read once from the environment at boot. Each description is
+ * attached last, outside `.default()`, so the field itself carries it: docs/configuration.md is
+ * generated from these.
+ */
 export const reconcilerEnvSchema = z.object({
   ...databaseEnv(10),
   ...kubernetesEnv,
   ...metricsEnv,
-  /** Full resync period: every platform Job and pod is listed and compared (at most 30 s). */
-  RESYNC_INTERVAL_SECONDS: z.coerce.number().min(1).max(30).default(30),
-  /** Log lines kept in the database per finished job. */
-  LOG_TAIL_LINES: z.coerce.number().int().min(1).max(5000).default(500),
-  /** Grace before a scheduled job whose Kubernetes Job cannot be found is declared lost. */
-  VANISHED_GRACE_SECONDS: z.coerce.number().min(1).default(30),
-  /** Jobs synced at once. */
-  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  RESYNC_INTERVAL_SECONDS: z.coerce.number().min(1).max(30).default(30).meta({
+    description:
+      "Seconds between full resyncs: every platform Job and pod is listed and compared with the database, to catch what a watch missed.",
+  }),
+  LOG_TAIL_LINES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(500)
+    .meta({ description: "Log lines kept in the database per ended job." }),
+  VANISHED_GRACE_SECONDS: z.coerce.number().min(1).default(30).meta({
+    description:
+      "Seconds before a scheduled job whose Kubernetes Job cannot be found is declared lost (`FAILED`, `Lost: ...`).",
+  }),
+  SYNC_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(8)
+    .meta({ description: "Jobs synced at once." }),
+  LOG_LEVEL: z
+    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+    .default("info")
+    .meta({ description: "pino log level; logs are JSON, with `jobId` on each job's lines." }),
 });
 
 export type ReconcilerEnv = z.infer<typeof reconcilerEnvSchema>;
