@@ -4,8 +4,10 @@ import path from "node:path";
 import { BatchV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { DATA_DIR } from "@sumo/db/embedded";
-import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
-import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import type { JobStatus } from "@sumo/db/job-status";
+import { createTenantWithApiKey } from "@sumo/db/queries";
+import type { Tenant } from "@sumo/db/schema";
+import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import { inject } from "vitest";
 import { type PlatformOptions, PlatformProcesses, SERVICES } from "../platform.ts";
@@ -17,13 +19,13 @@ export interface E2eContext {
   kubeConfig: KubeConfig;
   core: CoreV1Api;
   batch: BatchV1Api;
-  createTenant(tenant?: Partial<NewTenant>): Promise<TenantClient>;
+  createTenant(tenant?: Partial<Tenant>): Promise<TenantClient>;
   close(): Promise<void>;
 }
 
 export interface ApiJob {
   job_id: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  status: JobStatus;
   exit_code: number | null;
   failure_reason: string | null;
   started_at: string | null;
@@ -47,8 +49,6 @@ export interface TenantClient {
     timeoutMs?: number,
   ): Promise<ApiJob>;
 }
-
-let tenantCounter = 0;
 
 export interface E2eOptions extends Pick<PlatformOptions, "env" | "replicas" | "onUnexpectedExit"> {
   /** A migrated database for the platform (dropped on close); unset: a copy of the run's template. */
@@ -85,11 +85,7 @@ export async function startE2eContext(options: E2eOptions = {}): Promise<E2eCont
     core: kubeConfig.makeApiClient(CoreV1Api),
     batch: kubeConfig.makeApiClient(BatchV1Api),
     async createTenant(tenant = {}) {
-      tenantCounter += 1;
-      const created = await createTenantWithApiKey(database.db, {
-        name: `e2e-${process.pid}-${tenantCounter}`,
-        ...tenant,
-      });
+      const created = await createTenantWithApiKey(database.db, makeTenant(tenant));
       return tenantClient(platform, created.tenant.id, created.apiKey);
     },
     async close() {

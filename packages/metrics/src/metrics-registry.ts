@@ -24,7 +24,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
 /**
  * Makes a factory of metric objects return the same objects for the same registry. prom-client
  * refuses a second metric of one name in a registry, and some recorders are built more than
- * once over one registry: a StatusReconciler per leadership term, an app per test.
+ * once over one registry: a JobReconciler per leadership term, an app per test.
  */
 export function perRegistry<Metrics>(
   create: (registry: Registry) => Metrics,

@@ -1,7 +1,7 @@
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenantWithApiKey, findTenantByApiKeyHash, revokeApiKey } from "@sumo/db/queries";
-import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { ApiKeyCache, type VerifiedApiKey } from "./api-key-cache.ts";
@@ -28,12 +28,9 @@ afterAll(async () => {
 /** How long a change may take to reach the cache: polled, never slept. */
 const WAIT = { timeout: 5_000, interval: 10 };
 
-let tenantCounter = 0;
-
 /** A tenant's key, and a lookup through the cache that counts its trips to the database. */
 async function keyOfNewTenant() {
-  tenantCounter += 1;
-  const created = await createTenantWithApiKey(client.db, { name: `cache-${tenantCounter}` });
+  const created = await createTenantWithApiKey(client.db, makeTenant());
   const keyHash = hashApiKey(created.apiKey);
   let loads = 0;
   const lookup = () =>

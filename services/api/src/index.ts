@@ -19,7 +19,7 @@ const database = await openServiceDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
   applicationName: "sumo-api",
-  // A submission's transaction sends its statements in two groups (see submitJobBatch).
+  // A submission's transaction sends its statements in two groups (see submitJobs).
   pipeline: true,
 });
 if (env.MIGRATE_ON_START) await migrate(database.url);

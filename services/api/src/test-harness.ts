@@ -1,11 +1,12 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { createTenantWithApiKey, type NewTenant } from "@sumo/db/queries";
+import { createTenantWithApiKey } from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
-import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import type { Tenant } from "@sumo/db/schema";
+import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { type ApiDeps, createApp } from "./app.ts";
 
 export interface ApiTestContext {
@@ -14,7 +15,7 @@ export interface ApiTestContext {
   /** The app's own metrics registry: what its metrics listener would serve. */
   metricsRegistry: Registry;
   /** Creates a tenant with its API key; names are made unique per call. */
-  createTenant(tenant?: Partial<NewTenant>): Promise<{ tenantId: string; apiKey: string }>;
+  createTenant(tenant?: Partial<Tenant>): Promise<{ tenantId: string; apiKey: string }>;
   /** Sends a request to the app in process; a `body` object is sent as JSON. */
   request(
     method: string,
@@ -23,8 +24,6 @@ export interface ApiTestContext {
   ): Promise<Response>;
   close(): Promise<void>;
 }
-
-let tenantCounter = 0;
 
 /** The api on its own copy of the migrated test database (real PostgreSQL, real pg-boss). */
 export async function startApiTestContext(
@@ -54,11 +53,7 @@ export async function startApiTestContext(
     database,
     metricsRegistry,
     async createTenant(tenant = {}) {
-      tenantCounter += 1;
-      const created = await createTenantWithApiKey(database.db, {
-        name: `tenant-${process.pid}-${tenantCounter}`,
-        ...tenant,
-      });
+      const created = await createTenantWithApiKey(database.db, makeTenant(tenant));
       return { tenantId: created.tenant.id, apiKey: created.apiKey };
     },
     request(method, path, { apiKey, body, headers = {} } = {}) {
@@ -77,4 +72,14 @@ export async function startApiTestContext(
       await testDatabase.drop();
     },
   };
+}
+
+export async function json(response: Response): Promise<any> {
+  return response.json();
+}
+
+/** The body is the one error shape, with this code, a message and the request id. */
+export function expectError(body: any, code: string) {
+  expect(body).toMatchObject({ error: { code, message: expect.any(String) } });
+  expect(body.error.request_id).toMatch(/\S+/);
 }

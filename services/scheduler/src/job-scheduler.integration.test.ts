@@ -5,7 +5,7 @@ import { createTenant, insertJob } from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { JOB_SUBMITTED_DEAD_LETTER_QUEUE, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import { jobs } from "@sumo/db/schema";
-import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { unreachableCluster } from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { inArray } from "drizzle-orm";
@@ -61,16 +61,9 @@ const durations = (outcome: string) =>
   metricValue(metricsRegistry, "sumo_scheduler_scheduling_duration_seconds_count", { outcome });
 
 it("counts each delivery's outcome and times it", async () => {
-  const tenant = await createTenant(database.db, { name: `metrics-${randomUUID()}` });
+  const tenant = await createTenant(database.db, makeTenant());
   const job = (status: "PENDING" | "SUCCEEDED") =>
-    insertJob(database.db, {
-      id: randomUUID(),
-      tenantId: tenant.id,
-      scenarioId: "metrics",
-      cpuRequest: 1,
-      memoryGi: 1,
-      status,
-    });
+    insertJob(database.db, makeJob({ tenantId: tenant.id, status }));
   const ended = await job("SUCCEEDED");
   const waiting = await job("PENDING");
   const outOfRetries = await job("PENDING");

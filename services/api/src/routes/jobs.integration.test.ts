@@ -1,7 +1,7 @@
 import { jobs } from "@sumo/db/schema";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiTestContext, startApiTestContext } from "../test-harness.ts";
+import { type ApiTestContext, expectError, json, startApiTestContext } from "../test-harness.ts";
 
 let ctx: ApiTestContext;
 beforeAll(async () => {
@@ -13,62 +13,11 @@ afterAll(async () => {
 
 const validJob = { scenario_id: "berlin-rush-hour", cpu_request: 1, memory_gi: 2 };
 
-async function json(response: Response): Promise<any> {
-  return response.json();
-}
-
-function expectError(body: any, code: string) {
-  expect(body).toMatchObject({ error: { code, message: expect.any(String) } });
-  expect(body.error.request_id).toMatch(/\S+/);
-}
-
 function cursorAt(time: string): string {
   return Buffer.from(JSON.stringify([time, "00000000-0000-7000-8000-000000000000"])).toString(
     "base64url",
   );
 }
-
-async function queueMessagesFor(jobIds: string[]) {
-  const result = await ctx.database.pool.query(
-    "SELECT id::text, name, data FROM pgboss.job WHERE id = ANY($1::uuid[])",
-    [jobIds],
-  );
-  return result.rows as { id: string; name: string; data: { jobId: string; tenantId: string } }[];
-}
-
-describe("authentication", () => {
-  it("rejects missing, malformed, unknown and revoked keys with 401", async () => {
-    const { tenantId, apiKey } = await ctx.createTenant();
-    await ctx.database.db.execute(
-      sql`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = ${tenantId}`,
-    );
-    const unknownKey = `sumo_${"A".repeat(43)}`;
-    const attempts: Record<string, string>[] = [
-      {},
-      { authorization: "Basic dXNlcjpwYXNz" },
-      { authorization: "Bearer" },
-      { authorization: "Bearer not-a-key" },
-      { authorization: `Bearer ${unknownKey}` },
-      { authorization: `Bearer ${apiKey}` },
-    ];
-    for (const headers of attempts) {
-      const response = await ctx.request("GET", "/v1/jobs", { headers });
-      expect(response.status, JSON.stringify(headers)).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe("Bearer");
-      expectError(await json(response), "unauthorized");
-    }
-  });
-
-  it("accepts a live key and echoes the caller's request id", async () => {
-    const { apiKey } = await ctx.createTenant();
-    const response = await ctx.request("GET", "/v1/jobs", {
-      apiKey,
-      headers: { "x-request-id": "trace-me-123" },
-    });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("x-request-id")).toBe("trace-me-123");
-  });
-});
 
 describe("POST /v1/jobs", () => {
   it("accepts a job as PENDING and stores it with its scenario", async () => {
@@ -231,167 +180,6 @@ describe("POST /v1/jobs", () => {
       .where(eq(jobs.id, first.job_id));
     const admitted = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob });
     expect(admitted.status).toBe(202);
-  });
-});
-
-describe("transactional enqueue", () => {
-  it("writes exactly one JOB_SUBMITTED message for every accepted job", async () => {
-    const { apiKey, tenantId } = await ctx.createTenant({ maxConcurrentJobs: 20 });
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => ctx.request("POST", "/v1/jobs", { apiKey, body: validJob })),
-    );
-    const ids = await Promise.all(responses.map(async (r) => (await json(r)).job_id as string));
-    const messages = await queueMessagesFor(ids);
-    expect(messages).toHaveLength(20);
-    for (const message of messages) {
-      expect(message.name).toBe("job-submitted");
-      expect(message.data).toEqual({ jobId: message.id, tenantId });
-    }
-  });
-
-  it("leaves no job row when the queue message cannot be written", async () => {
-    const { apiKey, tenantId } = await ctx.createTenant();
-    // Fault injection in the real database: every insert into pg-boss's job table fails.
-    await ctx.database.pool.query(`
-      CREATE FUNCTION fail_enqueue() RETURNS trigger LANGUAGE plpgsql AS
-        $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$;
-      CREATE TRIGGER fail_enqueue BEFORE INSERT ON pgboss.job
-        FOR EACH ROW EXECUTE FUNCTION fail_enqueue();`);
-    try {
-      const response = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob });
-      expect(response.status).toBe(500);
-      expectError(await json(response), "internal_error");
-      const stored = await ctx.database.db.select().from(jobs).where(eq(jobs.tenantId, tenantId));
-      expect(stored).toHaveLength(0);
-    } finally {
-      await ctx.database.pool.query(
-        "DROP TRIGGER fail_enqueue ON pgboss.job; DROP FUNCTION fail_enqueue();",
-      );
-    }
-    const retried = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob });
-    expect(retried.status).toBe(202);
-  });
-});
-
-describe("submissions sharing a transaction", () => {
-  // One transaction at a time: submissions that arrive meanwhile are written together.
-  let batched: ApiTestContext;
-  beforeAll(async () => {
-    batched = await startApiTestContext({ submitOptions: { maxConcurrentBatches: 1 } });
-  });
-  afterAll(async () => {
-    await batched.close();
-  });
-
-  /** Submissions per transaction so far: [transactions, submissions]. */
-  async function batchTotals(): Promise<[number, number]> {
-    const metric = await batched.metricsRegistry
-      .getSingleMetric("sumo_api_submission_batch_size")
-      ?.get();
-    const value = (suffix: string) =>
-      metric?.values.find(
-        (v) =>
-          (v as { metricName?: string }).metricName === `sumo_api_submission_batch_size_${suffix}`,
-      )?.value ?? 0;
-    return [value("count"), value("sum")];
-  }
-
-  it("decides each submission on its own tenant's limits and keys", async () => {
-    const tenants = await Promise.all(
-      Array.from({ length: 8 }, () => batched.createTenant({ maxConcurrentJobs: 3, cpuLimit: 2 })),
-    );
-    const [before, beforeSubmissions] = await batchTotals();
-    // Interleaved: every tenant sends 5 jobs, one too large to ever run, and repeats a key.
-    const sent = tenants.flatMap((tenant, t) =>
-      Array.from({ length: 5 }, (_, i) => ({ tenant, t, i })),
-    );
-    const responses = await Promise.all(
-      sent.map(({ tenant, i }) =>
-        batched.request("POST", "/v1/jobs", {
-          apiKey: tenant.apiKey,
-          body: i === 4 ? { ...validJob, cpu_request: 3 } : validJob,
-          headers: { "idempotency-key": i === 1 ? "repeat" : `key-${i}` },
-        }),
-      ),
-    );
-    const [after, afterSubmissions] = await batchTotals();
-    expect(afterSubmissions - beforeSubmissions).toBe(sent.length);
-    // Fewer transactions than submissions: they were written together.
-    expect(after - before).toBeLessThan(sent.length);
-
-    for (const [t, tenant] of tenants.entries()) {
-      const mine = responses.filter((_, n) => sent[n]?.t === t);
-      const statuses = mine.map((r) => r.status).sort();
-      expect(statuses).toEqual([202, 202, 202, 422, 429]);
-      const stored = await batched.database.db
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(eq(jobs.tenantId, tenant.tenantId));
-      expect(stored).toHaveLength(3);
-      const messages = await batched.database.pool.query(
-        "SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'tenantId' = $1",
-        [tenant.tenantId],
-      );
-      expect(messages.rows[0].n).toBe(3);
-    }
-  });
-
-  it("answers duplicates of one key in one transaction with one job", async () => {
-    const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
-    const headers = { "idempotency-key": "same-batch" };
-    const other = { ...validJob, scenario_id: "another-body" };
-    const responses = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        batched.request("POST", "/v1/jobs", { apiKey, body: i < 10 ? validJob : other, headers }),
-      ),
-    );
-    const accepted = responses.slice(0, 10);
-    expect(accepted.map((r) => r.status)).toEqual(Array(10).fill(202));
-    const ids = new Set(await Promise.all(accepted.map(async (r) => (await json(r)).job_id)));
-    expect(ids.size).toBe(1);
-    for (const refused of responses.slice(10)) {
-      expect(refused.status).toBe(422);
-      expectError(await json(refused), "idempotency_key_reused");
-    }
-    const stored = await batched.database.db.select().from(jobs).where(eq(jobs.tenantId, tenantId));
-    expect(stored.map((job) => job.id)).toEqual([...ids]);
-  });
-
-  it("fails only the submission the database refuses, not the others written with it", async () => {
-    const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
-    // Fault injection in the real database: one scenario id is refused by a trigger.
-    await batched.database.pool.query(`
-      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS
-        $$ BEGIN IF NEW.scenario_id = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_poison BEFORE INSERT ON jobs
-        FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
-    try {
-      const responses = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          batched.request("POST", "/v1/jobs", {
-            apiKey,
-            body: i === 10 ? { ...validJob, scenario_id: "poison" } : validJob,
-          }),
-        ),
-      );
-      const statuses = responses.map((r) => r.status);
-      expect(statuses.filter((s) => s === 202)).toHaveLength(19);
-      expect(statuses[10]).toBe(500);
-      expectError(await json(responses[10] as Response), "internal_error");
-      const stored = await batched.database.db
-        .select()
-        .from(jobs)
-        .where(eq(jobs.tenantId, tenantId));
-      expect(stored).toHaveLength(19);
-      const splits = await batched.metricsRegistry
-        .getSingleMetric("sumo_api_submission_batch_splits_total")
-        ?.get();
-      expect(splits?.values[0]?.value).toBeGreaterThan(0);
-    } finally {
-      await batched.database.pool.query(
-        "DROP TRIGGER refuse_poison ON jobs; DROP FUNCTION refuse_poison();",
-      );
-    }
   });
 });
 
@@ -564,29 +352,5 @@ describe("GET /v1/jobs", () => {
       expect(response.status, query).toBe(422);
       expect((await json(response)).error.details[0].field).toBe(field);
     }
-  });
-});
-
-describe("service endpoints", () => {
-  it("serves health, readiness, the OpenAPI document and JSON 404s", async () => {
-    expect(await json(await ctx.request("GET", "/healthz"))).toEqual({ status: "ok" });
-    expect(await json(await ctx.request("GET", "/readyz"))).toEqual({ status: "ok" });
-
-    const doc = await json(await ctx.request("GET", "/openapi.json"));
-    expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/jobs", "/v1/jobs/{job_id}"]),
-    );
-    expect(doc.components.schemas.SubmitJobRequest.required).toEqual(
-      expect.arrayContaining(["scenario_id", "cpu_request", "memory_gi"]),
-    );
-
-    const docsPage = await ctx.request("GET", "/docs");
-    expect(docsPage.status).toBe(200);
-    expect(await docsPage.text()).toContain("/openapi.json");
-
-    const unknown = await ctx.request("GET", "/v2/nothing");
-    expect(unknown.status).toBe(404);
-    expectError(await json(unknown), "not_found");
   });
 });

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiTestContext, expectError, json, startApiTestContext } from "./test-harness.ts";
+
+let ctx: ApiTestContext;
+beforeAll(async () => {
+  ctx = await startApiTestContext();
+});
+afterAll(async () => {
+  await ctx.close();
+});
+
+describe("service endpoints", () => {
+  it("serves health, readiness, the OpenAPI document and JSON 404s", async () => {
+    expect(await json(await ctx.request("GET", "/healthz"))).toEqual({ status: "ok" });
+    expect(await json(await ctx.request("GET", "/readyz"))).toEqual({ status: "ok" });
+
+    const doc = await json(await ctx.request("GET", "/openapi.json"));
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/jobs", "/v1/jobs/{job_id}"]),
+    );
+    expect(doc.components.schemas.SubmitJobRequest.required).toEqual(
+      expect.arrayContaining(["scenario_id", "cpu_request", "memory_gi"]),
+    );
+
+    const docsPage = await ctx.request("GET", "/docs");
+    expect(docsPage.status).toBe(200);
+    expect(await docsPage.text()).toContain("/openapi.json");
+
+    const unknown = await ctx.request("GET", "/v2/nothing");
+    expect(unknown.status).toBe(404);
+    expectError(await json(unknown), "not_found");
+  });
+});

@@ -1,0 +1,185 @@
+import { jobs } from "@sumo/db/schema";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiTestContext, expectError, json, startApiTestContext } from "./test-harness.ts";
+
+// submitJobs through POST /v1/jobs: the job rows and their queue messages commit together, and
+// submissions that arrive together share a transaction, each decided on its own.
+let ctx: ApiTestContext;
+beforeAll(async () => {
+  ctx = await startApiTestContext();
+});
+afterAll(async () => {
+  await ctx.close();
+});
+
+const validJob = { scenario_id: "berlin-rush-hour", cpu_request: 1, memory_gi: 2 };
+
+async function queueMessagesFor(jobIds: string[]) {
+  const result = await ctx.database.pool.query(
+    "SELECT id::text, name, data FROM pgboss.job WHERE id = ANY($1::uuid[])",
+    [jobIds],
+  );
+  return result.rows as { id: string; name: string; data: { jobId: string; tenantId: string } }[];
+}
+
+describe("transactional enqueue", () => {
+  it("writes exactly one JOB_SUBMITTED message for every accepted job", async () => {
+    const { apiKey, tenantId } = await ctx.createTenant({ maxConcurrentJobs: 20 });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => ctx.request("POST", "/v1/jobs", { apiKey, body: validJob })),
+    );
+    const ids = await Promise.all(responses.map(async (r) => (await json(r)).job_id as string));
+    const messages = await queueMessagesFor(ids);
+    expect(messages).toHaveLength(20);
+    for (const message of messages) {
+      expect(message.name).toBe("job-submitted");
+      expect(message.data).toEqual({ jobId: message.id, tenantId });
+    }
+  });
+
+  it("leaves no job row when the queue message cannot be written", async () => {
+    const { apiKey, tenantId } = await ctx.createTenant();
+    // Fault injection in the real database: every insert into pg-boss's job table fails.
+    await ctx.database.pool.query(`
+      CREATE FUNCTION fail_enqueue() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'queue unavailable'; END $$;
+      CREATE TRIGGER fail_enqueue BEFORE INSERT ON pgboss.job
+        FOR EACH ROW EXECUTE FUNCTION fail_enqueue();`);
+    try {
+      const response = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob });
+      expect(response.status).toBe(500);
+      expectError(await json(response), "internal_error");
+      const stored = await ctx.database.db.select().from(jobs).where(eq(jobs.tenantId, tenantId));
+      expect(stored).toHaveLength(0);
+    } finally {
+      await ctx.database.pool.query(
+        "DROP TRIGGER fail_enqueue ON pgboss.job; DROP FUNCTION fail_enqueue();",
+      );
+    }
+    const retried = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob });
+    expect(retried.status).toBe(202);
+  });
+});
+
+describe("submissions sharing a transaction", () => {
+  // One transaction at a time: submissions that arrive meanwhile are written together.
+  let batched: ApiTestContext;
+  beforeAll(async () => {
+    batched = await startApiTestContext({ submitOptions: { maxConcurrentBatches: 1 } });
+  });
+  afterAll(async () => {
+    await batched.close();
+  });
+
+  /** Submissions per transaction so far: [transactions, submissions]. */
+  async function batchTotals(): Promise<[number, number]> {
+    const metric = await batched.metricsRegistry
+      .getSingleMetric("sumo_api_submission_batch_size")
+      ?.get();
+    const value = (suffix: string) =>
+      metric?.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === `sumo_api_submission_batch_size_${suffix}`,
+      )?.value ?? 0;
+    return [value("count"), value("sum")];
+  }
+
+  it("decides each submission on its own tenant's limits and keys", async () => {
+    const tenants = await Promise.all(
+      Array.from({ length: 8 }, () => batched.createTenant({ maxConcurrentJobs: 3, cpuLimit: 2 })),
+    );
+    const [before, beforeSubmissions] = await batchTotals();
+    // Interleaved: every tenant sends 5 jobs, one too large to ever run, and repeats a key.
+    const sent = tenants.flatMap((tenant, t) =>
+      Array.from({ length: 5 }, (_, i) => ({ tenant, t, i })),
+    );
+    const responses = await Promise.all(
+      sent.map(({ tenant, i }) =>
+        batched.request("POST", "/v1/jobs", {
+          apiKey: tenant.apiKey,
+          body: i === 4 ? { ...validJob, cpu_request: 3 } : validJob,
+          headers: { "idempotency-key": i === 1 ? "repeat" : `key-${i}` },
+        }),
+      ),
+    );
+    const [after, afterSubmissions] = await batchTotals();
+    expect(afterSubmissions - beforeSubmissions).toBe(sent.length);
+    // Fewer transactions than submissions: they were written together.
+    expect(after - before).toBeLessThan(sent.length);
+
+    for (const [t, tenant] of tenants.entries()) {
+      const mine = responses.filter((_, n) => sent[n]?.t === t);
+      const statuses = mine.map((r) => r.status).sort();
+      expect(statuses).toEqual([202, 202, 202, 422, 429]);
+      const stored = await batched.database.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(eq(jobs.tenantId, tenant.tenantId));
+      expect(stored).toHaveLength(3);
+      const messages = await batched.database.pool.query(
+        "SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'tenantId' = $1",
+        [tenant.tenantId],
+      );
+      expect(messages.rows[0].n).toBe(3);
+    }
+  });
+
+  it("answers duplicates of one key in one transaction with one job", async () => {
+    const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
+    const headers = { "idempotency-key": "same-batch" };
+    const other = { ...validJob, scenario_id: "another-body" };
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        batched.request("POST", "/v1/jobs", { apiKey, body: i < 10 ? validJob : other, headers }),
+      ),
+    );
+    const accepted = responses.slice(0, 10);
+    expect(accepted.map((r) => r.status)).toEqual(Array(10).fill(202));
+    const ids = new Set(await Promise.all(accepted.map(async (r) => (await json(r)).job_id)));
+    expect(ids.size).toBe(1);
+    for (const refused of responses.slice(10)) {
+      expect(refused.status).toBe(422);
+      expectError(await json(refused), "idempotency_key_reused");
+    }
+    const stored = await batched.database.db.select().from(jobs).where(eq(jobs.tenantId, tenantId));
+    expect(stored.map((job) => job.id)).toEqual([...ids]);
+  });
+
+  it("fails only the submission the database refuses, not the others written with it", async () => {
+    const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
+    // Fault injection in the real database: one scenario id is refused by a trigger.
+    await batched.database.pool.query(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN IF NEW.scenario_id = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON jobs
+        FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          batched.request("POST", "/v1/jobs", {
+            apiKey,
+            body: i === 10 ? { ...validJob, scenario_id: "poison" } : validJob,
+          }),
+        ),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(19);
+      expect(statuses[10]).toBe(500);
+      expectError(await json(responses[10] as Response), "internal_error");
+      const stored = await batched.database.db
+        .select()
+        .from(jobs)
+        .where(eq(jobs.tenantId, tenantId));
+      expect(stored).toHaveLength(19);
+      const splits = await batched.metricsRegistry
+        .getSingleMetric("sumo_api_submission_batch_splits_total")
+        ?.get();
+      expect(splits?.values[0]?.value).toBeGreaterThan(0);
+    } finally {
+      await batched.database.pool.query(
+        "DROP TRIGGER refuse_poison ON jobs; DROP FUNCTION refuse_poison();",
+      );
+    }
+  });
+});
