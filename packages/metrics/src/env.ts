@@ -14,3 +14,16 @@ export const metricsEnv = {
       "Port of the metrics listener; `0` picks a free one. Probes: `/healthz` (alive), `/readyz` (database reachable; reconciler leader and standby alike).",
   }),
 };
+
+/** pino's levels, quietest last. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** The level a service logs at (spread into its env schema); `eachLine` says what every line carries. */
+export function logLevelEnv(eachLine: string) {
+  return {
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS)
+      .default("info")
+      .meta({ description: `pino log level; logs are JSON, with ${eachLine}.` }),
+  };
+}

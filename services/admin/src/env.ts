@@ -1,6 +1,7 @@
 import { databaseEnv } from "@sumo/db/env";
+import { shutdownEnv } from "@sumo/http/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
-import { metricsEnv } from "@sumo/metrics";
+import { logLevelEnv, metricsEnv } from "@sumo/metrics";
 import { z } from "zod";
 
 /**
@@ -29,15 +30,8 @@ export const adminEnvSchema = z.object({
     .min(1024)
     .default(64 * 1024)
     .meta({ description: "Largest accepted request body in bytes." }),
-  SHUTDOWN_GRACE_SECONDS: z.coerce
-    .number()
-    .min(0)
-    .default(10)
-    .meta({ description: "Seconds SIGTERM waits for requests in flight before closing." }),
-  LOG_LEVEL: z
-    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-    .default("info")
-    .meta({ description: "pino log level; logs are JSON, with `reqId` on every request's lines." }),
+  ...shutdownEnv,
+  ...logLevelEnv("`reqId` on every request's lines"),
 });
 
 export type AdminEnv = z.infer<typeof adminEnvSchema>;

@@ -1,6 +1,7 @@
 import { databaseEnv } from "@sumo/db/env";
+import { shutdownEnv } from "@sumo/http/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
-import { metricsEnv } from "@sumo/metrics";
+import { logLevelEnv, metricsEnv } from "@sumo/metrics";
 import { z } from "zod";
 
 /**
@@ -37,15 +38,8 @@ export const apiEnvSchema = z.object({
     description:
       "Transactions writing submissions at once; submissions arriving meanwhile wait and go together in the next one.",
   }),
-  SHUTDOWN_GRACE_SECONDS: z.coerce
-    .number()
-    .min(0)
-    .default(10)
-    .meta({ description: "Seconds SIGTERM waits for requests in flight before closing." }),
-  LOG_LEVEL: z
-    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-    .default("info")
-    .meta({ description: "pino log level; logs are JSON, with `reqId` on every request's lines." }),
+  ...shutdownEnv,
+  ...logLevelEnv("`reqId` on every request's lines"),
 });
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

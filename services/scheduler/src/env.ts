@@ -1,6 +1,6 @@
 import { databaseEnv } from "@sumo/db/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
-import { metricsEnv } from "@sumo/metrics";
+import { logLevelEnv, metricsEnv } from "@sumo/metrics";
 import { z } from "zod";
 
 /**
@@ -37,10 +37,7 @@ export const schedulerEnvSchema = z.object({
     .max(64)
     .default(8)
     .meta({ description: "Submissions handled at once by this replica." }),
-  LOG_LEVEL: z
-    .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-    .default("info")
-    .meta({ description: "pino log level; logs are JSON, with `jobId` on each job's lines." }),
+  ...logLevelEnv("`jobId` on each job's lines"),
 });
 
 export type SchedulerEnv = z.infer<typeof schedulerEnvSchema>;

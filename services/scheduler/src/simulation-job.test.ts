@@ -1,27 +1,16 @@
-import type { Job } from "@sumo/db/schema";
+import { makeJob } from "@sumo/db/testing";
 import { describe, expect, it } from "vitest";
 import { buildSimulationJob } from "./simulation-job.ts";
 import { tenantNamespaceObjects } from "./tenant-namespace.ts";
 
-const job: Job = {
+const job = makeJob({
   id: "01a2181a-0dc9-7604-9232-138a962194dc",
   tenantId: "27a3849a-5093-46fd-81e9-7da056bd1d00",
   scenarioId: "berlin",
   scenario: { end: 3600 },
   cpuRequest: 1.5,
   memoryGi: 0.5,
-  status: "PENDING",
-  failureReason: null,
-  exitCode: null,
-  namespace: null,
-  kubernetesJobName: null,
-  podName: null,
-  submittedAt: new Date(),
-  scheduledAt: null,
-  startedAt: null,
-  finishedAt: null,
-  updatedAt: new Date(),
-};
+});
 
 describe("buildSimulationJob", () => {
   const manifest = buildSimulationJob(job, {
