@@ -1,7 +1,6 @@
 import { makeJob } from "@sumo/db/testing";
 import { describe, expect, it } from "vitest";
 import { buildSimulationJob } from "./simulation-job.ts";
-import { tenantNamespaceObjects } from "./tenant-namespace.ts";
 
 const job = makeJob({
   id: "01a2181a-0dc9-7604-9232-138a962194dc",
@@ -66,24 +65,5 @@ describe("buildSimulationJob", () => {
       { name: "SUMO_SCENARIO_ID", value: "berlin" },
       { name: "SUMO_SCENARIO", value: '{"end":3600}' },
     ]);
-  });
-});
-
-describe("tenantNamespaceObjects", () => {
-  it("turns the tenant's limits into its quota", () => {
-    const [namespace, quota] = tenantNamespaceObjects({
-      id: job.tenantId,
-      cpuLimit: 4,
-      memoryLimitGi: 16,
-      maxConcurrentJobs: 2,
-    });
-    expect(namespace?.metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    expect((quota as { spec: { hard: Record<string, string> } }).spec.hard).toEqual({
-      "requests.cpu": "4000m",
-      "limits.cpu": "4000m",
-      "requests.memory": "16384Mi",
-      "limits.memory": "16384Mi",
-      pods: "2",
-    });
   });
 });
