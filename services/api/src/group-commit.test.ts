@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GroupCommit } from "./group-commit.ts";
 
 describe("GroupCommit", () => {
@@ -29,17 +29,30 @@ describe("GroupCommit", () => {
     let running = 0;
     let most = 0;
     const sizes: number[] = [];
+    // Each write waits until the test lets it finish.
+    const unfinished: (() => void)[] = [];
     const commit = new GroupCommit<number, number>(
       async (batch) => {
         running++;
         most = Math.max(most, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise<void>((resolve) => unfinished.push(resolve));
         running--;
         return batch.map((value) => ({ status: "fulfilled", value }));
       },
       { maxBatchSize: 3, maxConcurrentBatches: 2, onBatch: (size) => sizes.push(size) },
     );
-    const values = await Promise.all(Array.from({ length: 10 }, (_, n) => commit.submit(n)));
+    let done = false;
+    const all = Promise.all(Array.from({ length: 10 }, (_, n) => commit.submit(n))).finally(() => {
+      done = true;
+    });
+    // Two batches of three are written; the other four wait for one of them to finish.
+    await vi.waitFor(() => expect(unfinished).toHaveLength(2));
+    expect(sizes).toEqual([3, 3]);
+    while (!done) {
+      for (const finish of unfinished.splice(0)) finish();
+      await vi.waitFor(() => expect(done || unfinished.length > 0).toBe(true));
+    }
+    const values = await all;
     expect(values).toEqual(Array.from({ length: 10 }, (_, n) => n));
     expect(most).toBe(2);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(3);

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ReconcileQueue } from "./reconcile-queue.ts";
 
 function gate() {
@@ -10,6 +10,10 @@ function gate() {
 }
 
 describe("ReconcileQueue", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("reconciles an id named by many events once, and again if named while it runs", async () => {
     const calls: string[] = [];
     const first = gate();
@@ -35,18 +39,30 @@ describe("ReconcileQueue", () => {
     let inFlight = 0;
     let most = 0;
     const order: string[] = [];
+    // Each reconcile waits until the test lets it finish.
+    const unfinished: (() => void)[] = [];
     const queue = new ReconcileQueue(
       async (id) => {
         order.push(id);
         inFlight++;
         most = Math.max(most, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise<void>((resolve) => unfinished.push(resolve));
         inFlight--;
       },
       { concurrency: 2, retryDelayMs: 10, maxRetryDelayMs: 10, onError: () => {} },
     );
     const ids = ["a", "b", "c", "d", "e"];
-    await Promise.all(ids.map((id) => queue.add(id)));
+    let done = false;
+    const all = Promise.all(ids.map((id) => queue.add(id))).finally(() => {
+      done = true;
+    });
+    await vi.waitFor(() => expect(unfinished).toHaveLength(2));
+    expect(order).toEqual(["a", "b"]);
+    while (!done) {
+      for (const finish of unfinished.splice(0)) finish();
+      await vi.waitFor(() => expect(done || unfinished.length > 0).toBe(true));
+    }
+    await all;
     expect(most).toBe(2);
     expect(order).toEqual(ids);
   });
@@ -76,6 +92,7 @@ describe("ReconcileQueue", () => {
   });
 
   it("stops retrying and taking ids once stopped", async () => {
+    vi.useFakeTimers();
     let attempts = 0;
     const queue = new ReconcileQueue(
       async () => {
@@ -87,7 +104,8 @@ describe("ReconcileQueue", () => {
     await queue.add("a");
     await queue.stop();
     await queue.add("b");
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Far past every retry delay: a retry still scheduled would have run.
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(attempts).toBe(1);
   });
 });
