@@ -1,9 +1,10 @@
 // The database's forward-only rule for job statuses, generated from JOB_STATUS_TRANSITIONS.
 // A migration holds its text; job-status-rule.integration.test.ts checks that the database's
 // rule agrees with the TypeScript definition for every pair of statuses, so a change to one
-// without the other fails. After changing the transitions, print the new rule and put it in a
-// migration of its own:
-//   node packages/db/src/job-status-rule.ts     (then: pnpm db:generate --custom --name ...)
+// without the other fails. After changing the transitions, make a migration of its own
+// and write the new rule into it:
+//   pnpm db:generate --custom --name <what_changed>
+//   node packages/db/src/job-status-rule.ts >> migrations/<the file it made>.sql
 import { fileURLToPath } from "node:url";
 import { JOB_STATUS_TRANSITIONS, JOB_STATUSES } from "./job-status.ts";
 

@@ -45,7 +45,7 @@ export interface JobReconcilerDeps {
   watchRestartDelayMs?: number;
 }
 
-/** Jobs of the database checked against Kubernetes per resync (the oldest scheduled first). */
+/** Most unended jobs of the database a resync checks against Kubernetes. */
 const OPEN_JOBS_PER_RESYNC = 1000;
 
 /**
