@@ -8,7 +8,7 @@ import { issueApiKey } from "@sumo/db/queries";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type E2eContext,
-  fakeSumo,
+  simulatedRun,
   startE2eContext,
   type TenantClient,
 } from "../e2e/e2e-context.ts";
@@ -65,8 +65,8 @@ async function tenantSnapshot(tenantId: string) {
 async function tenantWithHistory(): Promise<TenantClient> {
   const tenant = await ctx.createTenant({ cpuLimit: 3, maxConcurrentJobs: 3 });
   await issueApiKey(ctx.database.db, tenant.tenantId);
-  const ok = await tenant.submit({ scenario: fakeSumo(1) });
-  const failing = await tenant.submit({ scenario: fakeSumo(1, 3) });
+  const ok = await tenant.submit(simulatedRun(1));
+  const failing = await tenant.submit(simulatedRun(1, 3));
   for (const jobId of [ok.job_id, failing.job_id]) {
     await tenant.waitForJob(jobId, "to end", (job) => job.finished_at !== null);
   }

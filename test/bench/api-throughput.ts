@@ -9,8 +9,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
-import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
+import { createScenario, createTenantWithApiKey } from "@sumo/db/queries";
+import { createMigratedTemplate, createTestDatabase, makeScenario } from "@sumo/db/testing";
 import autocannon from "autocannon";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 import { quantile } from "./stats.ts";
@@ -41,12 +41,14 @@ const db = createDatabaseClient(database.url, { maxConnections: 2 });
 // Many tenants, as in production: one tenant's submissions take turns on its row lock.
 const keys: string[] = [];
 for (let i = 0; i < TENANTS; i++) {
-  const { apiKey } = await createTenantWithApiKey(db.db, {
+  const { apiKey, tenant } = await createTenantWithApiKey(db.db, {
     name: `bench-${i}`,
     cpuLimit: 100_000,
     memoryLimitGi: 100_000,
     maxConcurrentJobs: 100_000,
   });
+  // The scenario each submission names; the api never reads its bundle.
+  await createScenario(db.db, makeScenario({ tenantId: tenant.id, name: "bench" }));
   keys.push(apiKey);
 }
 

@@ -31,13 +31,14 @@ import {
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
+import { createMigratedTemplate, createTestDatabase, makeJob } from "@sumo/db/testing";
 import { JOB_ID_LABEL, loadKubeConfig } from "@sumo/kubernetes";
 import { schedulerEnvSchema } from "@sumo/scheduler/env";
-import { buildSimulationJob } from "@sumo/scheduler/simulation-job";
+import { buildScenarioConfigMap, buildSimulationJob } from "@sumo/scheduler/simulation-job";
 import { tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses, SERVICES } from "../platform.ts";
+import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
 import {
   type ClientThrottle,
   clientThrottle,
@@ -319,6 +320,24 @@ async function serverSideApply(object: KubernetesObject): Promise<void> {
 
 /** What the platform's scheduler runs with here (its defaults). */
 const SCHEDULER_DEFAULTS = schedulerEnvSchema.parse({});
+const SIMULATION_JOB_CONFIG = {
+  image: SCHEDULER_DEFAULTS.SIMULATION_IMAGE,
+  ttlSecondsAfterFinished: SCHEDULER_DEFAULTS.JOB_TTL_SECONDS_AFTER_FINISHED,
+  activeDeadlineSeconds: SCHEDULER_DEFAULTS.JOB_ACTIVE_DEADLINE_SECONDS,
+  workStorage: SCHEDULER_DEFAULTS.SIMULATION_WORK_STORAGE,
+};
+
+/** A job row as the api writes it, for the baseline's Jobs: RUN_SECONDS on simulated pods. */
+function baselineJobRow() {
+  return makeJob({
+    scenarioName: "bench",
+    scenarioSha256: "0".repeat(64),
+    scenarioConfig: "grid.sumocfg",
+    scenario: { end: RUN_SECONDS * 100 },
+    cpuRequest: CPU,
+    memoryGi: MEMORY_GI,
+  });
+}
 
 /** The limits each bench tenant gets, so the baseline's quotas match the platform's. */
 const TENANT_LIMITS = {
@@ -360,33 +379,7 @@ function baselineNamespaceObjects(namespace: string): KubernetesObject[] {
 
 /** The scheduler's Job (simulation-job.ts), named and labelled for the baseline. */
 function baselineJob(id: string, namespace: string): V1Job {
-  const now = new Date();
-  const job = buildSimulationJob(
-    {
-      id: randomUUID(),
-      tenantId: randomUUID(),
-      scenarioId: "bench",
-      scenario: { fake_sumo_run_seconds: RUN_SECONDS },
-      cpuRequest: CPU,
-      memoryGi: MEMORY_GI,
-      status: "PENDING",
-      failureReason: null,
-      exitCode: null,
-      namespace: null,
-      kubernetesJobName: null,
-      podName: null,
-      submittedAt: now,
-      scheduledAt: null,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: now,
-    },
-    {
-      image: SCHEDULER_DEFAULTS.SIMULATION_IMAGE,
-      ttlSecondsAfterFinished: SCHEDULER_DEFAULTS.JOB_TTL_SECONDS_AFTER_FINISHED,
-      activeDeadlineSeconds: SCHEDULER_DEFAULTS.JOB_ACTIVE_DEADLINE_SECONDS,
-    },
-  );
+  const job = buildSimulationJob(baselineJobRow(), SIMULATION_JOB_CONFIG);
   const labels = { [BASELINE_LABEL]: id };
   const renamed = asBaseline(
     { ...job, metadata: { ...job.metadata, name: id } },
@@ -436,7 +429,22 @@ async function runBaseline(): Promise<PhaseResult> {
     const namespace = namespaceOf(i);
     try {
       await ensureNamespace(namespace);
-      await batch.createNamespacedJob({ namespace, body: baselineJob(ids[i] ?? "", namespace) });
+      const created = await batch.createNamespacedJob({
+        namespace,
+        body: baselineJob(ids[i] ?? "", namespace),
+      });
+      // And its scenario ConfigMap, owned by it, as the scheduler creates them (schedule-job.ts).
+      const volume = buildScenarioConfigMap(baselineJobRow(), Buffer.from(await gridBundle()), {
+        name: created.metadata?.name ?? "",
+        uid: created.metadata?.uid ?? "",
+      });
+      await core.createNamespacedConfigMap({
+        namespace,
+        body: {
+          ...volume,
+          metadata: { ...volume.metadata, name: `${ids[i]}-scenario`, namespace },
+        },
+      });
     } catch (error) {
       rejected++;
       if (rejected <= 3) say(`  baseline create failed: ${String(error).slice(0, 300)}`);
@@ -518,6 +526,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
       name: `scale-${runId}-${i}`,
       ...TENANT_LIMITS,
     });
+    await uploadScenario(platform.apiUrl, apiKey, "bench", await gridBundle());
     keys[i] = apiKey;
   });
   const sizeBefore = await databaseSize();
@@ -563,10 +572,11 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
         "content-type": "application/json",
       },
       body: JSON.stringify({
-        scenario_id: `scale-${i}`,
+        scenario_id: "bench",
         cpu_request: CPU,
         memory_gi: MEMORY_GI,
-        scenario: { fake_sumo_run_seconds: RUN_SECONDS },
+        // RUN_SECONDS on the local cluster's simulated pods (100 simulated seconds per second).
+        scenario: { end: RUN_SECONDS * 100 },
       }),
     });
     const body = (await response.json()) as { job_id: string };

@@ -201,26 +201,31 @@ kubectl_cluster() { "$BIN/kubectl" --kubeconfig "$CONF/admin.kubeconfig" "$@"; }
 
 # --- kwok configuration: stages and fake logs -----------------------------------------
 
-# Plausible SUMO console output, in the CRI log format kwok serves through pods/log.
-# More than 500 lines, so a reader keeping the last 500 sees a truncated log.
+# Plausible output of the simulation runner (SUMO's lines with the runner's progress lines,
+# packages/scenario/src/runner-contract.ts), in the CRI log format kwok serves through
+# pods/log. More than 500 lines, so a reader keeping the last 500 sees a truncated log.
 write_sumo_log() {
   awk 'BEGIN {
     ts = "2026-01-01T00:00:%02d.%09dZ stdout F "
     n = 0
-    lines[n++] = "Eclipse SUMO sumo Version 1.22.0"
+    lines[n++] = "[sumo-runner] job e2e: bundle sha256 verified, 3 files unpacked into /work/scenario"
+    lines[n++] = "[sumo-runner] running sumo -c grid.sumocfg --end 3600"
+    lines[n++] = "Eclipse SUMO sumo Version 1.28.0"
     lines[n++] = " Build features: Linux-6.1 x86_64 GNU 12.2.0 Release FMI Proj GUI Intl SWIG"
     lines[n++] = " Copyright (C) 2001-2025 German Aerospace Center (DLR) and others; https://sumo.dlr.de"
     lines[n++] = "Loading net-file from '\''/input/network.net.xml.gz'\'' ... done (184ms)."
     lines[n++] = "Loading additional-files from '\''/input/detectors.add.xml'\'' ... done (12ms)."
     lines[n++] = "Loading done."
-    lines[n++] = "Simulation version 1.22.0 started with time: 0.00."
+    lines[n++] = "Simulation version 1.28.0 started with time: 0.00."
     for (s = 0; s < 720; s++) {
       t = s * 5
       tot = int(4 * s + 10); act = int(180 + 120 * sin(s / 40.0)); if (act > tot) act = tot
       lines[n++] = sprintf("Step #%d.00 (%dms ~= %.2f*RT, ~%d.00UPS, vehicles TOT %d ACT %d BUF %d)", \
         t, 2 + s % 7, 1000 / (2 + s % 7), act * 1000 / (2 + s % 7), tot, act, s % 5)
+      if (s % 24 == 23) lines[n++] = sprintf("[sumo-runner] progress time=%d.00 end=3600.00 (%.1f%%) vehicles inserted=%d running=%d waiting=%d", t, t / 36.0, tot, act, s % 5)
       if (s % 97 == 96) lines[n++] = sprintf("Warning: Teleporting vehicle '\''veh%d'\''; waited too long (jam), lane='\''e%d_0'\'', time=%d.00.", s * 3, s % 41, t)
     }
+    lines[n++] = "[sumo-runner] progress time=3600.00 end=3600.00 (100.0%) vehicles inserted=2890 running=0 waiting=0"
     lines[n++] = "Simulation ended at time: 3600.00"
     lines[n++] = "Reason: The final simulation step has been reached."
     lines[n++] = "Performance:"
@@ -241,6 +246,7 @@ write_sumo_log() {
     lines[n++] = " DepartDelay: 0.84"
     lines[n++] = "DijkstraRouter answered 2890 queries and explored 61.42 edges on average."
     lines[n++] = "DijkstraRouter spent 0.05s answering queries (0.02ms on average)."
+    lines[n++] = "[sumo-runner] succeeded: 2890 vehicles inserted, 2890 arrived, 7 teleported in 3600 simulated seconds (3.41 s, 1055.7x real time)"
     for (i = 0; i < n; i++) printf(ts "%s\n", int(i / 1000) % 60, (i % 1000) * 1000000, lines[i])
   }' >"$CONF/sumo-output.log"
 }

@@ -17,12 +17,15 @@ import {
 } from "@sumo/db/queries";
 import { ensureLocalCluster, type LocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
+import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
 
 const CREDENTIALS_FILE = path.join(DATA_DIR, "dev-credentials.json");
 const LOG_DIR = path.join(DATA_DIR, "logs");
 const API_PORT = Number(process.env.API_PORT ?? 8080);
 const ADMIN_PORT = Number(process.env.ADMIN_PORT ?? 8081);
 const DEMO_TENANT = "demo";
+/** The demo tenant's ready scenario: a 4x4 grid with 600 s of random trips. */
+const DEMO_SCENARIO = "demo-grid";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const relative = (file: string) => path.relative(REPO_ROOT, file);
@@ -59,11 +62,21 @@ await platform.start();
 const apiUrl = platform.apiUrl;
 const adminUrl = platform.adminUrl;
 
+say(
+  `sumo-k8 dev: giving the demo tenant its scenario ${DEMO_SCENARIO} (the first run installs SUMO)`,
+);
+await ensureDemoScenario(apiUrl, demoApiKey);
+
 const curlExample = [
   `curl -s -X POST ${apiUrl}/v1/jobs \\`,
   `  -H "Authorization: Bearer ${demoApiKey}" \\`,
   `  -H "Content-Type: application/json" \\`,
-  `  -d '{"scenario_id": "demo-city", "cpu_request": 0.5, "memory_gi": 1, "scenario": {"end": 600}}'`,
+  `  -d '{"scenario_id": "${DEMO_SCENARIO}", "cpu_request": 0.5, "memory_gi": 1, "scenario": {"seed": 42, "end": 600}}'`,
+].join("\n");
+const uploadExample = [
+  `curl -s -X POST ${apiUrl}/v1/scenarios \\`,
+  `  -H "Authorization: Bearer ${demoApiKey}" \\`,
+  `  -F name=my-city -F bundle=@my-city.tar.gz`,
 ].join("\n");
 const credentials = {
   api_url: apiUrl,
@@ -76,14 +89,16 @@ const credentials = {
   database_url: databaseUrl,
   kubeconfig,
   logs: LOG_DIR,
+  demo_scenario: DEMO_SCENARIO,
   curl_example: curlExample,
+  upload_example: uploadExample,
 };
 await writeFile(CREDENTIALS_FILE, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 
 say(`
 sumo-k8 is running.
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
-  demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}
+  demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}, scenario ${DEMO_SCENARIO}
   admin API      ${adminUrl}        (docs: ${adminUrl}/docs)
   admin token    ${adminToken}
   database       ${databaseUrl}
@@ -91,13 +106,17 @@ sumo-k8 is running.
   service logs   ${relative(LOG_DIR)}/
   (all of the above is also in ${relative(CREDENTIALS_FILE)})
 
-Submit a job:
+Submit a job of the demo scenario:
 ${curlExample}
 
-Follow it:
+Follow it (its progress and, once it ended, its result):
+  curl -s ${apiUrl}/v1/jobs/<job_id> -H "Authorization: Bearer ${demoApiKey}"
   curl -s ${apiUrl}/v1/jobs -H "Authorization: Bearer ${demoApiKey}"
   curl -s ${apiUrl}/v1/dashboard -H "Authorization: Bearer ${demoApiKey}"
   curl -s "${apiUrl}/v1/jobs/<job_id>/logs?follow=true" -H "Authorization: Bearer ${demoApiKey}"
+
+Upload a scenario of your own (a .tar.gz or .zip with a .sumocfg and the files it names):
+${uploadExample}
 
 As an admin:
   curl -s ${adminUrl}/admin/nodes -H "Authorization: Bearer ${adminToken}"
@@ -124,6 +143,14 @@ async function savedCredential(name: string): Promise<string | undefined> {
   return readFile(CREDENTIALS_FILE, "utf8")
     .then((text) => JSON.parse(text)[name] as string | undefined)
     .catch(() => undefined);
+}
+
+/** Uploads the demo scenario through the api unless the demo tenant has it already. */
+async function ensureDemoScenario(api: string, apiKey: string): Promise<void> {
+  const headers = { authorization: `Bearer ${apiKey}` };
+  const existing = await fetch(`${api}/v1/scenarios/${DEMO_SCENARIO}`, { headers });
+  if (existing.status === 200) return;
+  await uploadScenario(api, apiKey, DEMO_SCENARIO, await gridBundle({ gridNumber: 4, end: 600 }));
 }
 
 /** The demo tenant's key from the last run if it is still live, else a new one. */

@@ -3,7 +3,8 @@ import { quantityToScalar } from "@kubernetes/client-node/dist/util.js";
 import { TENANT_QUOTA_NAME } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
-import { type E2eContext, fakeSumo, startE2eContext } from "./e2e-context.ts";
+import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
+import { type E2eContext, simulatedRun, startE2eContext } from "./e2e-context.ts";
 
 let ctx: E2eContext;
 beforeAll(async () => {
@@ -60,11 +61,12 @@ describe("running the platform", () => {
     const tenantId = created.body.tenant.tenant_id;
     const apiKey = created.body.api_key.api_key;
 
+    await uploadScenario(ctx.platform.apiUrl, apiKey, "admin-view", await gridBundle());
     const submitted = await asTenant(apiKey, "POST", "/v1/jobs", {
+      ...simulatedRun(8),
       scenario_id: "admin-view",
       cpu_request: 1.5,
       memory_gi: 1,
-      scenario: fakeSumo(8),
     });
     expect(submitted.status).toBe(202);
     const jobId = submitted.body.job_id;

@@ -7,7 +7,7 @@ import { pollUntil } from "../poll-until.ts";
 import {
   type ApiJob,
   type E2eContext,
-  fakeSumo,
+  simulatedRun,
   startE2eContext,
   type TenantClient,
 } from "./e2e-context.ts";
@@ -34,7 +34,9 @@ it("reaches every job's end with exactly one Kubernetes Job each, across crashes
   // The scheduler dies while submissions arrive; they wait in the queue.
   await ctx.platform.kill("scheduler");
   for (const [i, exitCode] of outcomes.entries()) {
-    jobs.push(await tenant.submit({ scenario: fakeSumo(3 + (i % 3), exitCode) }));
+    jobs.push(
+      await tenant.submit(simulatedRun(3 + (i % 3), exitCode === 0 ? "succeeded" : exitCode)),
+    );
   }
   await ctx.platform.start("scheduler");
 

@@ -12,6 +12,12 @@ import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import { inject } from "vitest";
 import { type PlatformOptions, PlatformProcesses, SERVICES } from "../platform.ts";
 import { pollUntil } from "../poll-until.ts";
+import {
+  gridBundle,
+  type SimulatedOutcome,
+  scenarioNameFor,
+  uploadScenario,
+} from "../scenario-bundle.ts";
 
 export interface E2eContext {
   platform: PlatformProcesses;
@@ -25,13 +31,32 @@ export interface E2eContext {
 
 export interface ApiJob {
   job_id: string;
+  scenario_id: string;
+  scenario_name: string | null;
+  scenario_sha256: string | null;
   status: JobStatus;
   exit_code: number | null;
   failure_reason: string | null;
   started_at: string | null;
   finished_at: string | null;
   scheduled_at: string | null;
+  progress: {
+    time: number;
+    end: number | null;
+    fraction: number | null;
+    vehicles: { inserted: number; running: number; waiting: number };
+    read_at: string;
+  } | null;
+  result: Record<string, any> | null;
   kubernetes: { namespace: string | null; job_name: string | null; pod_name: string | null };
+}
+
+/** What a test submits; `scenario_id` defaults to the tenant's "e2e" scenario. */
+export interface JobRequest {
+  scenario_id?: string;
+  cpu_request?: number;
+  memory_gi?: number;
+  scenario?: object;
 }
 
 export interface TenantClient {
@@ -39,7 +64,10 @@ export interface TenantClient {
   apiKey: string;
   /** Calls the api as this tenant; JSON in, parsed JSON (or text) out. */
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  submit(job: { cpu_request?: number; memory_gi?: number; scenario?: object }): Promise<ApiJob>;
+  /** Uploads the grid scenario under this name, once per tenant; answers the scenario. */
+  uploadScenario(name: string): Promise<{ scenario_id: string; sha256: string }>;
+  /** Submits a job, uploading the scenario it names first if this tenant has not yet. */
+  submit(job: JobRequest): Promise<ApiJob>;
   job(jobId: string): Promise<ApiJob>;
   /** Polls the job until `done` holds; fails with the last job seen. */
   waitForJob(
@@ -97,6 +125,7 @@ export async function startE2eContext(options: E2eOptions = {}): Promise<E2eCont
 }
 
 function tenantClient(platform: PlatformProcesses, tenantId: string, apiKey: string): TenantClient {
+  const uploaded = new Map<string, Promise<{ scenario_id: string; sha256: string }>>();
   const client: TenantClient = {
     tenantId,
     apiKey,
@@ -113,12 +142,24 @@ function tenantClient(platform: PlatformProcesses, tenantId: string, apiKey: str
       const isJson = response.headers.get("content-type")?.includes("json");
       return { status: response.status, body: isJson ? JSON.parse(text) : text };
     },
+    uploadScenario(name) {
+      let scenario = uploaded.get(name);
+      if (!scenario) {
+        scenario = gridBundle().then((bundle) =>
+          uploadScenario(platform.apiUrl, apiKey, name, bundle),
+        );
+        uploaded.set(name, scenario);
+      }
+      return scenario;
+    },
     async submit(job) {
+      const scenarioId = job.scenario_id ?? "e2e";
+      await client.uploadScenario(scenarioId);
       const response = await client.call("POST", "/v1/jobs", {
-        scenario_id: "e2e",
         cpu_request: 0.5,
         memory_gi: 0.5,
         ...job,
+        scenario_id: scenarioId,
       });
       if (response.status !== 202) {
         throw new Error(`submit answered ${response.status}: ${JSON.stringify(response.body)}`);
@@ -144,7 +185,13 @@ function tenantClient(platform: PlatformProcesses, tenantId: string, apiKey: str
   return client;
 }
 
-/** Scenario keys the local cluster's fake SUMO (kwok) obeys: how long it runs, how it exits. */
-export function fakeSumo(runSeconds: number, exitCode = 0): Record<string, number> {
-  return { fake_sumo_run_seconds: runSeconds, fake_sumo_exit_code: exitCode };
+/**
+ * A run on the local cluster's simulated pods: `runSeconds` long (its end time at 100 simulated
+ * seconds per second), ending as `outcome` asks (test/cluster/kwok-stages.yaml).
+ */
+export function simulatedRun(
+  runSeconds: number,
+  outcome: SimulatedOutcome = "succeeded",
+): Required<Pick<JobRequest, "scenario_id" | "scenario">> {
+  return { scenario_id: scenarioNameFor(outcome), scenario: { end: runSeconds * 100 } };
 }

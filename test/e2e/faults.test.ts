@@ -24,7 +24,7 @@ import { CrashablePostgres } from "../crashable-postgres.ts";
 import { type StoppedComponent, stopLocalClusterComponent } from "../local-cluster.ts";
 import { pollUntil } from "../poll-until.ts";
 import { type SubmissionAnswer, submitCarefully } from "./careful-client.ts";
-import { type ApiJob, type E2eContext, fakeSumo, startE2eContext } from "./e2e-context.ts";
+import { type ApiJob, type E2eContext, simulatedRun, startE2eContext } from "./e2e-context.ts";
 import { type PlatformObjectsSeen, watchPlatformObjects } from "./platform-objects-seen.ts";
 
 /** Submissions per stream, spread round-robin over the tenants. */
@@ -88,6 +88,12 @@ beforeAll(async () => {
       cpuLimit: 16,
       memoryLimitGi: 16,
     });
+    // Every scenario the streams name (streamWithFault), uploaded before any fault.
+    for (const exitCode of [0, 1, 2, 3, 4, 5, 6, 7]) {
+      await tenant.uploadScenario(
+        simulatedRun(1, exitCode === 0 ? "succeeded" : exitCode).scenario_id,
+      );
+    }
     tenants.push({ tenantId: tenant.tenantId, apiKey: tenant.apiKey });
   }
   seen = await watchPlatformObjects(loadKubeConfig({ kubeconfigPath: LOCAL_CLUSTER_KUBECONFIG }));
@@ -206,10 +212,9 @@ async function streamWithFault(
       tenant,
       idempotencyKey: `faults-${name}-${run}-${i}`,
       body: {
-        scenario_id: `faults-${name}`,
+        ...simulatedRun(1 + (i % 3), exitCode === 0 ? "succeeded" : exitCode),
         cpu_request: 0.25,
         memory_gi: 0.25,
-        scenario: { ...fakeSumo(1 + (i % 3), exitCode), stream: name, index: i },
       },
       expected: { status: exitCode === 0 ? "SUCCEEDED" : "FAILED", exit_code: exitCode },
       podMayStartTwice,

@@ -1,10 +1,17 @@
 // A job's whole life through the real services, the real control plane and Karpenter:
-// submit -> Kubernetes Job -> pod Pending -> node -> RUNNING -> SUCCEEDED/FAILED in the api,
-// logs readable before and after the Job's TTL cleanup.
+// upload a scenario -> submit -> Kubernetes Job and its scenario ConfigMap -> pod Pending ->
+// node -> RUNNING with progress -> SUCCEEDED with the run's summary (or FAILED saying why) in
+// the api, logs readable before and after the Job's TTL cleanup.
 import { JOB_ID_LABEL } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
-import { type E2eContext, fakeSumo, startE2eContext, type TenantClient } from "./e2e-context.ts";
+import { gridBundle } from "../scenario-bundle.ts";
+import {
+  type E2eContext,
+  simulatedRun,
+  startE2eContext,
+  type TenantClient,
+} from "./e2e-context.ts";
 
 const TTL_SECONDS = 5;
 let ctx: E2eContext;
@@ -21,9 +28,15 @@ afterAll(async () => {
 });
 
 describe("a job's life", () => {
-  it("runs to SUCCEEDED, with its logs readable before and after cleanup", async () => {
-    const submitted = await tenant.submit({ scenario: fakeSumo(4) });
-    expect(submitted.status).toBe("PENDING");
+  it("runs to SUCCEEDED with progress and a result, its logs readable before and after cleanup", async () => {
+    const scenario = await tenant.uploadScenario("e2e");
+    const submitted = await tenant.submit(simulatedRun(4));
+    expect(submitted).toMatchObject({
+      status: "PENDING",
+      scenario_id: scenario.scenario_id,
+      scenario_name: "e2e",
+      scenario_sha256: scenario.sha256,
+    });
 
     const running = await tenant.waitForJob(
       submitted.job_id,
@@ -42,6 +55,29 @@ describe("a job's life", () => {
     });
     const node = await ctx.core.readNode({ name: pod.spec?.nodeName ?? "" });
     expect(node.metadata?.labels?.["karpenter.sh/nodepool"]).toBe("default");
+    // The pod reads its scenario from a ConfigMap the Job owns: the bundle as uploaded.
+    const volume = await ctx.core.readNamespacedConfigMap({
+      name: `sim-${submitted.job_id}-scenario`,
+      namespace: running.kubernetes.namespace ?? "",
+    });
+    expect(volume.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: "Job",
+      name: running.kubernetes.job_name,
+    });
+    expect(JSON.parse(volume.data?.["run.json"] ?? "{}")).toMatchObject({
+      job_id: submitted.job_id,
+      bundle_sha256: scenario.sha256,
+      parameters: { end: 400 },
+    });
+    expect(Buffer.from(volume.binaryData?.bundle ?? "", "base64")).toEqual(
+      Buffer.from(await gridBundle()),
+    );
+
+    // Progress comes from the last progress line of the pod's log.
+    expect(running.progress).toMatchObject({
+      time: expect.any(Number),
+      vehicles: { inserted: expect.any(Number) },
+    });
 
     const live = await tenant.call("GET", `/v1/jobs/${submitted.job_id}/logs?tail=20`);
     expect(live.status).toBe(200);
@@ -53,6 +89,12 @@ describe("a job's life", () => {
       (j) => j.status === "SUCCEEDED",
     );
     expect(done.exit_code).toBe(0);
+    expect(done.progress).toBeNull();
+    expect(done.result).toMatchObject({
+      sumo_version: expect.any(String),
+      vehicles: { inserted: expect.any(Number) },
+      end_time: 400,
+    });
     expect(new Date(done.finished_at ?? 0).getTime()).toBeGreaterThanOrEqual(
       new Date(done.started_at ?? 0).getTime(),
     );
@@ -80,21 +122,29 @@ describe("a job's life", () => {
     expect(after.body.lines).toEqual(before.body.lines);
   });
 
-  it("ends FAILED with the simulation's exit code", async () => {
-    const submitted = await tenant.submit({ scenario: fakeSumo(1, 3) });
+  it.each([
+    ["a SUMO error", "sumo_error", 10, /^SumoError: Error: /],
+    ["a bundle the runner refuses", "bad_bundle", 11, /^BadBundle: /],
+    ["an interrupted run (SUMO exits 0 on SIGTERM)", "interrupted", 12, /^Interrupted: /],
+    ["exit 0 without the runner's report", "no_report", 0, /^NoRunReport: /],
+    ["a kill with no report", 137, 137, /exit code 137/],
+  ] as const)("ends FAILED on %s, saying why", async (_, outcome, exitCode, reason) => {
+    const submitted = await tenant.submit(simulatedRun(1, outcome));
     const failed = await tenant.waitForJob(
       submitted.job_id,
       "to fail",
-      (j) => j.status === "FAILED",
+      (j) => j.status === "FAILED" || j.status === "SUCCEEDED",
     );
-    expect(failed.exit_code).toBe(3);
-    expect(failed.failure_reason).toContain("exit code 3");
+    expect(failed.status).toBe("FAILED");
+    expect(failed.exit_code).toBe(exitCode);
+    expect(failed.failure_reason).toMatch(reason);
+    expect(failed.result).toBeNull();
   });
 });
 
 describe("following a log", () => {
   it("streams lines until the pod ends", async () => {
-    const submitted = await tenant.submit({ scenario: fakeSumo(4) });
+    const submitted = await tenant.submit(simulatedRun(4));
     await tenant.waitForJob(submitted.job_id, "to run", (j) => j.status === "RUNNING");
     const response = await fetch(
       `${ctx.platform.apiUrl}/v1/jobs/${submitted.job_id}/logs?follow=true&tail=10`,
@@ -108,7 +158,7 @@ describe("following a log", () => {
   });
 
   it("survives clients that hang up mid-stream", async () => {
-    const submitted = await tenant.submit({ scenario: fakeSumo(6) });
+    const submitted = await tenant.submit(simulatedRun(6));
     await tenant.waitForJob(submitted.job_id, "to run", (j) => j.status === "RUNNING");
     for (let i = 0; i < 3; i++) {
       const hangUp = new AbortController();
@@ -129,11 +179,11 @@ describe("following a log", () => {
 describe("isolation", () => {
   it("keeps tenants' jobs, logs and namespaces apart", async () => {
     const other = await ctx.createTenant();
-    const job = await tenant.submit({ scenario: fakeSumo(1) });
+    const job = await tenant.submit(simulatedRun(1));
     await tenant.waitForJob(job.job_id, "to be scheduled", (j) => j.kubernetes.namespace !== null);
     expect((await other.call("GET", `/v1/jobs/${job.job_id}`)).status).toBe(404);
     expect((await other.call("GET", `/v1/jobs/${job.job_id}/logs`)).status).toBe(404);
-    const mine = await other.submit({ scenario: fakeSumo(1) });
+    const mine = await other.submit(simulatedRun(1));
     const scheduled = await other.waitForJob(
       mine.job_id,
       "to be scheduled",

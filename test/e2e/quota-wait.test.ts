@@ -1,6 +1,6 @@
 // A job the tenant's quota cannot hold right now waits (PENDING), then runs once quota frees.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type E2eContext, fakeSumo, startE2eContext } from "./e2e-context.ts";
+import { type E2eContext, simulatedRun, startE2eContext } from "./e2e-context.ts";
 
 let ctx: E2eContext;
 beforeAll(async () => {
@@ -12,10 +12,10 @@ afterAll(async () => {
 
 it("holds a job over the free quota until an earlier one ends, then runs it", async () => {
   const tenant = await ctx.createTenant({ cpuLimit: 2, memoryLimitGi: 4, maxConcurrentJobs: 3 });
-  const first = await tenant.submit({ cpu_request: 1.5, scenario: fakeSumo(8) });
+  const first = await tenant.submit({ cpu_request: 1.5, ...simulatedRun(8) });
   await tenant.waitForJob(first.job_id, "to run", (j) => j.status === "RUNNING");
 
-  const second = await tenant.submit({ cpu_request: 1.5, scenario: fakeSumo(1) });
+  const second = await tenant.submit({ cpu_request: 1.5, ...simulatedRun(1) });
   const waiting = await tenant.waitForJob(
     second.job_id,
     "to be scheduled",

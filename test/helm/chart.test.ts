@@ -15,6 +15,7 @@ import {
   type V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { loadKubeConfig } from "@sumo/kubernetes";
+import { DEFAULT_SIMULATION_IMAGE } from "@sumo/scenario";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../platform.ts";
 import {
@@ -124,6 +125,15 @@ describe("values.schema.json", () => {
       "/api/podDisruptionBudget/maxUnavailable",
     ],
     [{ "api.service.type": "ExternalName" }, "/api/service/type"],
+    [
+      { "scheduler.config.simulationImage": "sumo:1.28 --privileged" },
+      "/scheduler/config/simulationImage",
+    ],
+    [
+      { "scheduler.config.simulationImage": "sumo@sha256:abc" },
+      "/scheduler/config/simulationImage",
+    ],
+    [{ "scheduler.config.simulationWorkStorage": "2G" }, "/scheduler/config/simulationWorkStorage"],
   ])("refuses %j", async (set, message) => {
     await expect(renderChart("schema", "schema", { set })).rejects.toThrow(message);
   });
@@ -196,6 +206,20 @@ describe("values.schema.json", () => {
   });
 });
 
+describe("the simulation image", () => {
+  it("is accepted by digest as well as by tag", async () => {
+    const image = `registry.example.com/sumo/simulation@sha256:${"a1".repeat(32)}`;
+    const { objects } = await renderChart("digest", "platform", {
+      set: { "scheduler.config.simulationImage": image },
+    });
+    const scheduler = named(
+      ofKind<V1Deployment>(objects, "Deployment"),
+      "digest-sumo-k8-scheduler",
+    );
+    expect(envOf(scheduler).get("SIMULATION_IMAGE")).toBe(image);
+  });
+});
+
 describe("the rendered chart", () => {
   it("makes each service's objects with the default values, and nothing optional", async () => {
     const { objects } = await renderChart("sumo", "platform");
@@ -224,6 +248,9 @@ describe("the rendered chart", () => {
     const api = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-api");
     expect(api.spec?.replicas).toBe(2);
     expect(envOf(api).get("MIGRATE_ON_START")).toBe("false");
+    // The chart names the same simulation image, at the pinned SUMO, as the scheduler's default.
+    const scheduler = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-scheduler");
+    expect(envOf(scheduler).get("SIMULATION_IMAGE")).toBe(DEFAULT_SIMULATION_IMAGE);
     expect(envOf(api).get("METRICS_PORT")).toBe("9464");
     expect(api.spec?.template.metadata?.annotations).toMatchObject({
       "prometheus.io/scrape": "true",

@@ -26,7 +26,10 @@ import {
   tenantNamespaceName,
 } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSimulationJob } from "../../services/scheduler/src/simulation-job.ts";
+import {
+  buildScenarioConfigMap,
+  buildSimulationJob,
+} from "../../services/scheduler/src/simulation-job.ts";
 import { FIELD_MANAGER, TenantNamespaces } from "../../services/scheduler/src/tenant-namespace.ts";
 import { errorOf } from "../cluster/error-of.ts";
 import { pollUntil } from "../poll-until.ts";
@@ -63,6 +66,7 @@ function simulationJob(tenantId: string, jobId: string, runSeconds = 2): V1Job {
     image: "sumo:rbac-test",
     ttlSecondsAfterFinished: 60,
     activeDeadlineSeconds: 600,
+    workStorage: "1Gi",
   });
   const template = manifest.spec?.template;
   if (template?.metadata) {
@@ -204,9 +208,25 @@ describe("the scheduler's ServiceAccount", () => {
     expect(quota.spec?.hard?.["limits.cpu"]).toBe("3");
 
     const batch = as.scheduler.makeApiClient(BatchV1Api);
-    await batch.createNamespacedJob({
+    const created = await batch.createNamespacedJob({
       namespace,
       body: simulationJob(tenantId, jobId),
+      fieldManager: FIELD_MANAGER,
+    });
+    // The Job's scenario volume, owned by it (schedule-job.ts).
+    await as.scheduler.makeApiClient(CoreV1Api).createNamespacedConfigMap({
+      namespace,
+      body: buildScenarioConfigMap(
+        {
+          id: jobId,
+          tenantId,
+          scenarioSha256: "0".repeat(64),
+          scenarioConfig: "grid.sumocfg",
+          scenario: {},
+        } as Job,
+        Buffer.from("bundle"),
+        { name: created.metadata?.name ?? "", uid: created.metadata?.uid ?? "" },
+      ),
       fieldManager: FIELD_MANAGER,
     });
     // Changed limits of a tenant: does it have a namespace yet (apply-tenant-limits.ts)?

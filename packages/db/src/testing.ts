@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { v7 as uuidv7 } from "uuid";
 import { migrate } from "./migrate.ts";
 import type { Job } from "./schema/jobs.ts";
+import type { NewScenario } from "./schema/scenarios.ts";
 import { DEFAULT_TENANT_LIMITS, type Tenant } from "./schema/tenants.ts";
 
 declare module "vitest" {
@@ -87,13 +88,19 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
   return {
     id: uuidv7(),
     tenantId: randomUUID(),
-    scenarioId: "grid-3x3",
+    scenarioId: randomUUID(),
+    scenarioName: "grid-3x3",
+    scenarioSha256: null,
+    scenarioConfig: null,
     scenario: null,
     cpuRequest: 1,
     memoryGi: 1,
     status: "PENDING",
     failureReason: null,
     exitCode: null,
+    result: null,
+    progress: null,
+    progressCheckedAt: null,
     namespace: null,
     kubernetesJobName: null,
     podName: null,
@@ -103,5 +110,27 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     finishedAt: null,
     updatedAt: submittedAt,
     ...overrides,
+  };
+}
+
+/**
+ * A scenario with its bundle, as createScenario stores it: a valid insert as it is. The bytes
+ * are not an archive unless a test gives one; only what reads the bundle (the runner) cares.
+ */
+export function makeScenario(
+  overrides: Partial<NewScenario> & { tenantId: string; bytes?: Buffer },
+): NewScenario & { bytes: Buffer } {
+  const bytes = overrides.bytes ?? Buffer.from(`bundle ${randomUUID()}`);
+  return {
+    id: uuidv7(),
+    name: `scenario-${randomBytes(4).toString("hex")}`,
+    bundleSha256: createHash("sha256").update(bytes).digest("hex"),
+    config: "grid.sumocfg",
+    format: "tar.gz",
+    sizeBytes: bytes.byteLength,
+    uncompressedBytes: bytes.byteLength,
+    files: ["grid.sumocfg", "grid.net.xml", "grid.rou.xml"],
+    ...overrides,
+    bytes,
   };
 }

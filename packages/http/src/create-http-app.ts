@@ -24,6 +24,18 @@ export interface HttpAppOptions {
    * service serves this registry on its own metrics port (MetricsServer), never on this app.
    */
   metricsRegistry?: Registry;
+  /** Routes that take files (multipart/form-data) instead of JSON, each with its own limit. */
+  uploadRoutes?: UploadRoute[];
+}
+
+/** A route whose body is a multipart/form-data upload, not JSON. */
+export interface UploadRoute {
+  method: "POST" | "PUT";
+  path: string;
+  /** Largest accepted body, the form's framing included. */
+  maxBodyBytes: number;
+  /** The error for a body over maxBodyBytes (a 413 naming the limit that matters to clients). */
+  tooLarge: () => ApiError;
 }
 
 /**
@@ -57,18 +69,33 @@ export function createHttpApp<Variables extends object>(
       },
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
+  const jsonBodyLimit = bodyLimit({
+    maxSize: options.bodyLimitBytes,
+    onError: () => {
+      throw new ApiError(
+        "payload_too_large",
+        `Request bodies are limited to ${options.bodyLimitBytes} bytes`,
+      );
+    },
+  });
+  const uploads = (options.uploadRoutes ?? []).map((route) => ({
+    route,
+    limit: bodyLimit({
+      maxSize: route.maxBodyBytes,
       onError: () => {
-        throw new ApiError(
-          "payload_too_large",
-          `Request bodies are limited to ${options.bodyLimitBytes} bytes`,
-        );
+        throw route.tooLarge();
       },
     }),
-  );
-  app.use(requireJsonBody);
+  }));
+  app.use(async (c, next) => {
+    const upload = uploads.find(
+      ({ route }) => route.method === c.req.method && route.path === c.req.path,
+    );
+    const check = upload ? requireFormBody : requireJsonBody;
+    await (upload?.limit ?? jsonBodyLimit)(c, async () => {
+      await check(c, next);
+    });
+  });
   app.notFound((c) => {
     // A path the app serves, asked with a method it does not: 405 with the methods it does.
     const allowed = allowedMethods(app, c.req.path);
@@ -110,6 +137,15 @@ const requireJsonBody: MiddlewareHandler = async (c, next) => {
     if (!isUtf8(contentType)) {
       throw new ApiError("unsupported_media_type", "JSON request bodies must be UTF-8");
     }
+  }
+  await next();
+};
+
+/** An upload route's body is a form with files. */
+const requireFormBody: MiddlewareHandler = async (c, next) => {
+  const mediaType = c.req.header("content-type")?.split(";", 1)[0]?.trim().toLowerCase();
+  if (mediaType !== "multipart/form-data") {
+    throw new ApiError("unsupported_media_type", "Uploads must be multipart/form-data");
   }
   await next();
 };

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { ACTIVE_JOB_STATUSES, JOB_STATUSES, type JobStatus } from "@sumo/db/job-status";
 import type { JobCursor } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
-import { isUuid } from "./ids.ts";
+import { progressFraction, runSummarySchema } from "@sumo/scenario";
+import { encodePageCursor, pageCursorSchema } from "./page-cursor.ts";
 
 // A job as the HTTP APIs show it (snake_case, ISO timestamps); the api and admin share it.
 
@@ -21,15 +22,51 @@ export function countActive(counts: Record<JobStatus, number>): number {
   return ACTIVE_JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
 }
 
+export const jobProgressSchema = z
+  .object({
+    time: z.number().openapi({ description: "Simulation time reached, in seconds." }),
+    end: z.number().nullable().openapi({
+      description: "Simulation time the run ends at; null when it runs until every vehicle left.",
+    }),
+    fraction: z.number().min(0).max(1).nullable(),
+    // SUMO's step log: TOT, ACT and BUF.
+    vehicles: z.object({
+      inserted: z.number().int(),
+      running: z.number().int(),
+      waiting: z.number().int(),
+    }),
+    read_at: z.iso.datetime().openapi({ description: "When this was read from the run's log." }),
+  })
+  .openapi("JobProgress", {
+    description:
+      "How far a RUNNING job's simulation is, from the last progress line of its log; at most about 10 s old when the job is read on its own.",
+  });
+
+// A copy made here: @hono/zod-openapi gives `.openapi()` to schemas made after it is loaded,
+// and @sumo/scenario's may be made before.
+export const jobResultSchema = z.object(runSummarySchema.shape).openapi("RunSummary", {
+  description:
+    "What the simulation reported when it ended: SUMO's version, the seed and options used, vehicle counts, trip means and timings.",
+});
+
 export const jobSchema = z
   .object({
     job_id: z.uuid(),
-    scenario_id: z.string(),
+    scenario_id: z.string().openapi({ description: "The scenario's id." }),
+    scenario_name: z.string().nullable(),
+    scenario_sha256: z
+      .string()
+      .nullable()
+      .openapi({ description: "The SHA-256 of the bundle the job runs, fixed at submission." }),
     status: jobStatusSchema,
     cpu_request: z.number(),
     memory_gi: z.number(),
     failure_reason: z.string().nullable(),
     exit_code: z.number().int().nullable(),
+    progress: jobProgressSchema.nullable().openapi({ description: "While RUNNING; else null." }),
+    result: jobResultSchema
+      .nullable()
+      .openapi({ description: "Once the simulation ended and reported; else null." }),
     kubernetes: z
       .object({
         namespace: z.string().nullable(),
@@ -58,11 +95,28 @@ export function toJobView(job: Job): JobView {
   return {
     job_id: job.id,
     scenario_id: job.scenarioId,
+    scenario_name: job.scenarioName,
+    scenario_sha256: job.scenarioSha256,
     status: job.status,
     cpu_request: job.cpuRequest,
     memory_gi: job.memoryGi,
     failure_reason: job.failureReason,
     exit_code: job.exitCode,
+    progress:
+      job.status === "RUNNING" && job.progress
+        ? {
+            time: job.progress.time,
+            end: job.progress.end,
+            fraction: progressFraction(job.progress),
+            vehicles: {
+              inserted: job.progress.inserted,
+              running: job.progress.running,
+              waiting: job.progress.waiting,
+            },
+            read_at: job.progress.readAt,
+          }
+        : null,
+    result: job.result ?? null,
     kubernetes: {
       namespace: job.namespace,
       job_name: job.kubernetesJobName,
@@ -76,39 +130,12 @@ export function toJobView(job: Job): JobView {
   };
 }
 
-/** A `cursor` query parameter: a `next_cursor` this API returned. */
-export const jobCursorSchema = z
-  .string()
-  .max(200)
-  .transform((value, ctx): JobCursor => {
-    const cursor = decodeJobCursor(value);
-    if (!cursor) {
-      ctx.addIssue({ code: "custom", message: "not a cursor returned by this API" });
-      return z.NEVER;
-    }
-    return cursor;
-  });
+/** A `cursor` query parameter of a list of jobs: a `next_cursor` this API returned. */
+export const jobCursorSchema = pageCursorSchema.transform(
+  (cursor): JobCursor => ({ submittedAt: cursor.at, id: cursor.id }),
+);
 
 /** The opaque `next_cursor` of a page of jobs. */
 export function encodeJobCursor(cursor: JobCursor): string {
-  return Buffer.from(JSON.stringify([cursor.submittedAt.toISOString(), cursor.id])).toString(
-    "base64url",
-  );
-}
-
-function decodeJobCursor(value: string): JobCursor | undefined {
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-    if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
-    const [time, id] = decoded;
-    if (typeof time !== "string" || typeof id !== "string" || !isUuid(id)) return undefined;
-    const submittedAt = new Date(time);
-    // Years 1 to 9999 only: JavaScript dates reach further than PostgreSQL's timestamps (and
-    // year 0, which it has no word for), and a cursor this API wrote is never out there.
-    const year = submittedAt.getUTCFullYear();
-    if (Number.isNaN(year) || year < 1 || year > 9999) return undefined;
-    return { submittedAt, id };
-  } catch {
-    return undefined;
-  }
+  return encodePageCursor({ at: cursor.submittedAt, id: cursor.id });
 }

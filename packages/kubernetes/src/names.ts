@@ -33,3 +33,8 @@ export function jobLabels(tenantId: string, jobId: string): Record<string, strin
 
 /** The container every simulation pod runs; its exit code is the job's. */
 export const SIMULATION_CONTAINER = "sumo";
+
+/** The ConfigMap holding a job's scenario bundle and run spec, mounted into its pod. */
+export function scenarioConfigMapName(jobId: string): string {
+  return `sim-${jobId}-scenario`;
+}

@@ -94,6 +94,10 @@ export function terminatedContainer(
   reason: string,
   startedAt: Date,
   finishedAt: Date,
+  /** The termination message: the runner's report (@sumo/scenario/testing builds them). */
+  message?: string,
 ): ContainerState {
-  return { terminated: { exitCode, reason, startedAt, finishedAt } };
+  return {
+    terminated: { exitCode, reason, startedAt, finishedAt, ...(message && { message }) },
+  };
 }

@@ -10,6 +10,12 @@ import {
 
 const tenant = makeTenant({ cpuLimit: 4, memoryLimitGi: 8, maxConcurrentJobs: 2 });
 const request = { scenario_id: "grid", cpu_request: 1, memory_gi: 2 };
+const scenario = {
+  id: "00000000-0000-7000-8000-00000000000a",
+  name: "grid",
+  bundleSha256: "ab".repeat(32),
+  config: "grid.sumocfg",
+};
 let sequence = 0;
 const identity = {
   newJobId: () => `00000000-0000-7000-8000-${String(++sequence).padStart(12, "0")}`,
@@ -26,7 +32,7 @@ function state(overrides: Partial<AdmissionState> = {}): AdmissionState {
 }
 
 function submission(overrides: Partial<JobSubmission> = {}): JobSubmission {
-  return { tenantId: tenant.id, request, idempotencyKey: undefined, ...overrides };
+  return { tenantId: tenant.id, request, scenario, idempotencyKey: undefined, ...overrides };
 }
 
 const kinds = (admissions: Admission[]) =>
@@ -37,10 +43,36 @@ describe("admitSubmissions", () => {
     const [admission] = admitSubmissions([submission({ idempotencyKey: "k" })], state(), identity);
     expect(admission).toMatchObject({
       kind: "accept",
-      job: { tenantId: tenant.id, scenarioId: "grid", cpuRequest: 1, memoryGi: 2 },
-      body: { status: "PENDING", scenario_id: "grid", kubernetes: { job_name: null } },
+      job: {
+        tenantId: tenant.id,
+        scenarioId: scenario.id,
+        scenarioName: "grid",
+        scenarioSha256: scenario.bundleSha256,
+        scenarioConfig: "grid.sumocfg",
+        cpuRequest: 1,
+        memoryGi: 2,
+      },
+      body: {
+        status: "PENDING",
+        scenario_id: scenario.id,
+        scenario_name: "grid",
+        scenario_sha256: scenario.bundleSha256,
+        kubernetes: { job_name: null },
+      },
       idempotencyRecord: { tenantId: tenant.id, key: "k", responseStatus: 202 },
     });
+  });
+
+  it("refuses a scenario_id that names none of the tenant's scenarios, after replaying a retry", () => {
+    const first = admitSubmissions([submission({ idempotencyKey: "k" })], state(), identity)[0];
+    if (first?.kind !== "accept" || !first.idempotencyRecord) throw new Error("not accepted");
+    const earlier = new Map([[`${tenant.id} k`, first.idempotencyRecord]]);
+    const unknown = submission({ scenario: undefined });
+    expect(kinds(admitSubmissions([unknown], state(), identity))).toEqual(["unknown_scenario"]);
+    // The scenario deleted since: a retry of the accepted request still gets its answer.
+    expect(
+      kinds(admitSubmissions([{ ...unknown, idempotencyKey: "k" }], state({ earlier }), identity)),
+    ).toEqual(["replay"]);
   });
 
   it("refuses a tenant that no longer exists", () => {

@@ -15,7 +15,17 @@ export const CONCURRENT_LIMIT_RETRY_AFTER_SECONDS = 10;
 export interface JobSubmission {
   tenantId: string;
   request: SubmitJobRequest;
+  /** The tenant's scenario `request.scenario_id` names; undefined when it names none. */
+  scenario: ResolvedScenario | undefined;
   idempotencyKey: string | undefined;
+}
+
+/** What a job takes of its scenario when it is submitted: the bundle by content, and the config. */
+export interface ResolvedScenario {
+  id: string;
+  name: string;
+  bundleSha256: string;
+  config: string;
 }
 
 /** An earlier submission's Idempotency-Key record: stored, or accepted earlier in this batch. */
@@ -87,7 +97,8 @@ export function admitSubmissions(
 
 /**
  * The rules for one submission, in order: the tenant must exist; a repeated Idempotency-Key
- * replays the first answer (or is refused when the body differs); a job larger than the
+ * replays the first answer (or is refused when the body differs); the scenario must be one of
+ * the tenant's; a job larger than the
  * tenant's CPU or memory limit can never run; at the concurrent-job limit the answer is 429.
  */
 export function admitSubmission(
@@ -115,6 +126,19 @@ export function admitSubmission(
       );
     }
     return { kind: "replay", body: earlier.responseBody as JobView };
+  }
+
+  const { scenario } = submission;
+  if (!scenario) {
+    return refuse(
+      new ApiError(
+        "unknown_scenario",
+        `No scenario ${request.scenario_id} among the tenant's scenarios`,
+        {
+          details: [{ field: "scenario_id", message: "names none of the tenant's scenarios" }],
+        },
+      ),
+    );
   }
 
   const overLimit: ErrorDetail[] = [];
@@ -153,7 +177,10 @@ export function admitSubmission(
   const job: SubmittedJob = {
     id: known.identity.newJobId(),
     tenantId,
-    scenarioId: request.scenario_id,
+    scenarioId: scenario.id,
+    scenarioName: scenario.name,
+    scenarioSha256: scenario.bundleSha256,
+    scenarioConfig: scenario.config,
     scenario: request.scenario ?? null,
     cpuRequest: request.cpu_request,
     memoryGi: request.memory_gi,
@@ -165,6 +192,9 @@ export function admitSubmission(
     updatedAt: now,
     failureReason: null,
     exitCode: null,
+    result: null,
+    progress: null,
+    progressCheckedAt: null,
     namespace: null,
     kubernetesJobName: null,
     podName: null,

@@ -1,16 +1,19 @@
 import type { Database } from "@sumo/db/client";
 import { isDatabaseReachable } from "@sumo/db/service-database";
 import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { JobSubmission } from "./admission.ts";
 import type { ApiKeyCache } from "./api-key-cache.ts";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import { JobProgress } from "./job-progress.ts";
 import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { bundleTooLarge, scenariosRoutes, UPLOAD_FORM_OVERHEAD_BYTES } from "./routes/scenarios.ts";
 import { submissionMetrics } from "./submission-metrics.ts";
 import { submitJobs } from "./submit-jobs.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
@@ -27,6 +30,12 @@ export interface ApiDeps {
   /** Live pod logs and quotas; without it logs come from the database only. */
   kubernetes?: KubernetesView;
   bodyLimitBytes?: number;
+  /** What a scenario bundle may be (@sumo/scenario's DEFAULT_BUNDLE_LIMITS when not given). */
+  scenarioLimits?: BundleLimits;
+  /** Uploads validated at once (each holds its bundle's files in memory meanwhile). */
+  concurrentUploads?: number;
+  /** How old a RUNNING job's progress may get before reading the job refreshes it. */
+  progressIntervalMs?: number;
   /** Remembers verified API keys; without it every request looks its key up. */
   apiKeyCache?: ApiKeyCache;
   /** How submissions that arrive together share a transaction (group-commit.ts). */
@@ -37,10 +46,19 @@ export interface ApiDeps {
 
 /** The tenant API as a hono app: no environment, no globals; tests call it in process. */
 export function createApp(deps: ApiDeps) {
+  const scenarioLimits = deps.scenarioLimits ?? DEFAULT_BUNDLE_LIMITS;
   const app = createHttpApp<TenantVariables>({
     logger: deps.logger,
     metricsRegistry: deps.metricsRegistry,
     bodyLimitBytes: deps.bodyLimitBytes ?? 256 * 1024,
+    uploadRoutes: [
+      {
+        method: "POST",
+        path: "/v1/scenarios",
+        maxBodyBytes: scenarioLimits.maxBundleBytes + UPLOAD_FORM_OVERHEAD_BYTES,
+        tooLarge: () => bundleTooLarge(scenarioLimits),
+      },
+    ],
   });
   app.route(
     "/",
@@ -69,11 +87,24 @@ export function createApp(deps: ApiDeps) {
       );
     },
   });
+  const progress = new JobProgress(deps, { intervalMs: deps.progressIntervalMs ?? 10_000 });
   app.route(
     "/",
-    jobsRoutes({ db: deps.db, submitJob: (submission) => submissions.submit(submission) }),
+    jobsRoutes({
+      db: deps.db,
+      submitJob: (submission) => submissions.submit(submission),
+      refreshProgress: (job) => progress.refresh(job),
+    }),
+  );
+  app.route(
+    "/",
+    scenariosRoutes({
+      db: deps.db,
+      limits: scenarioLimits,
+      concurrentUploads: deps.concurrentUploads ?? 2,
+    }),
   );
   app.route("/", jobLogsRoutes(deps));
-  app.route("/", dashboardRoutes(deps));
+  app.route("/", dashboardRoutes({ ...deps, refreshProgress: (job) => progress.refresh(job) }));
   return app;
 }

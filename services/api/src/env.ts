@@ -2,6 +2,7 @@ import { databaseEnv } from "@sumo/db/env";
 import { shutdownEnv } from "@sumo/http/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
 import { logLevelEnv, metricsEnv } from "@sumo/metrics";
+import { DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import { z } from "zod";
 
 /**
@@ -28,8 +29,44 @@ export const apiEnvSchema = z.object({
     .default(256 * 1024)
     .meta({
       description:
-        "Largest accepted request body in bytes, scenario data included (a scenario is at most 96 KiB of JSON: the simulation gets it in an environment variable).",
+        "Largest accepted JSON request body in bytes (scenario uploads have SCENARIO_MAX_BUNDLE_BYTES).",
     }),
+  SCENARIO_MAX_BUNDLE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    // A job's Secret carries the bundle and its run spec, and a Secret holds at most 1 MiB.
+    .max(1024 * 1024 - 16 * 1024)
+    .default(DEFAULT_BUNDLE_LIMITS.maxBundleBytes)
+    .meta({
+      description:
+        "Largest scenario bundle in bytes, as uploaded. A job carries its bundle to its pod in a Kubernetes Secret (at most 1 MiB with the run spec), so at most 1 MiB - 16 KiB.",
+    }),
+  SCENARIO_MAX_FILES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(DEFAULT_BUNDLE_LIMITS.maxFiles)
+    .meta({ description: "Most files (directories aside) in a scenario bundle." }),
+  SCENARIO_MAX_UNCOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(DEFAULT_BUNDLE_LIMITS.maxUncompressedBytes)
+    .meta({
+      description:
+        "Largest total of a bundle's files uncompressed, in bytes: an upload decompressing to more is refused as it is read (a decompression bomb).",
+    }),
+  SCENARIO_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(64).default(2).meta({
+    description:
+      "Scenario uploads validated at once per replica (each holds its files in memory); a few more wait, beyond that uploads get 503 with Retry-After.",
+  }),
+  PROGRESS_REFRESH_SECONDS: z.coerce.number().min(1).max(300).default(10).meta({
+    description:
+      "How old a RUNNING job's progress may get before reading the job reads its pod's log again (at most once per interval per job across replicas).",
+  }),
   SUBMIT_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100).meta({
     description:
       "Most job submissions written in one transaction (submissions that arrive together share one).",

@@ -6,6 +6,7 @@ import { openServiceDatabase } from "@sumo/db/service-database";
 import { serveUntilSignal } from "@sumo/http";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
+import { DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import { pino } from "pino";
 import { ApiKeyCache } from "./api-key-cache.ts";
 import { createApp } from "./app.ts";
@@ -59,6 +60,14 @@ const app = createApp({
   metricsRegistry,
   ...(kubernetes && { kubernetes }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  scenarioLimits: {
+    maxBundleBytes: env.SCENARIO_MAX_BUNDLE_BYTES,
+    maxFiles: env.SCENARIO_MAX_FILES,
+    maxUncompressedBytes: env.SCENARIO_MAX_UNCOMPRESSED_BYTES,
+    maxConfigBytes: DEFAULT_BUNDLE_LIMITS.maxConfigBytes,
+  },
+  concurrentUploads: env.SCENARIO_CONCURRENT_UPLOADS,
+  progressIntervalMs: env.PROGRESS_REFRESH_SECONDS * 1000,
   apiKeyCache,
   submitOptions: {
     maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,

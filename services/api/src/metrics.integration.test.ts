@@ -2,7 +2,7 @@ import { MetricsServer } from "@sumo/metrics";
 import { metricValue, parseExposition } from "@sumo/metrics/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiTestContext, startApiTestContext } from "./test-harness.ts";
+import { type ApiTestContext, startApiTestContext, TEST_SCENARIO } from "./test-harness.ts";
 
 let ctx: ApiTestContext;
 let metricsServer: MetricsServer;
@@ -22,7 +22,7 @@ afterAll(async () => {
   await ctx.close();
 });
 
-const validJob = { scenario_id: "metrics", cpu_request: 0.5, memory_gi: 1 };
+const validJob = { scenario_id: TEST_SCENARIO, cpu_request: 0.5, memory_gi: 1 };
 
 async function scrape(): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${metricsServer.port}/metrics`);

@@ -128,7 +128,7 @@ describe("submissions sharing a transaction", () => {
   it("answers duplicates of one key in one transaction with one job", async () => {
     const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
     const headers = { "idempotency-key": "same-batch" };
-    const other = { ...validJob, scenario_id: "another-body" };
+    const other = { ...validJob, scenario: { seed: 2 } };
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         batched.request("POST", "/v1/jobs", { apiKey, body: i < 10 ? validJob : other, headers }),
@@ -148,10 +148,10 @@ describe("submissions sharing a transaction", () => {
 
   it("fails only the submission the database refuses, not the others written with it", async () => {
     const { apiKey, tenantId } = await batched.createTenant({ maxConcurrentJobs: 50 });
-    // Fault injection in the real database: one scenario id is refused by a trigger.
+    // Fault injection in the real database: one CPU request is refused by a trigger.
     await batched.database.pool.query(`
       CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS
-        $$ BEGIN IF NEW.scenario_id = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$;
+        $$ BEGIN IF NEW.cpu_request = 0.777 THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER refuse_poison BEFORE INSERT ON jobs
         FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
     try {
@@ -159,7 +159,7 @@ describe("submissions sharing a transaction", () => {
         Array.from({ length: 20 }, (_, i) =>
           batched.request("POST", "/v1/jobs", {
             apiKey,
-            body: i === 10 ? { ...validJob, scenario_id: "poison" } : validJob,
+            body: i === 10 ? { ...validJob, cpu_request: 0.777 } : validJob,
           }),
         ),
       );

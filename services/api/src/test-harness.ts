@@ -1,20 +1,26 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { createTenantWithApiKey } from "@sumo/db/queries";
+import { createScenario, createTenantWithApiKey } from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
 import type { Tenant } from "@sumo/db/schema";
-import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
+import { createTestDatabase, makeScenario, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { expect, inject } from "vitest";
 import { type ApiDeps, createApp } from "./app.ts";
 
+/** The scenario every tenant of createTenant has. */
+export const TEST_SCENARIO = "berlin-rush-hour";
+
 export interface ApiTestContext {
   app: ReturnType<typeof createApp>;
   database: DatabaseClient;
   /** The app's own metrics registry: what its metrics listener would serve. */
   metricsRegistry: Registry;
-  /** Creates a tenant with its API key; names are made unique per call. */
+  /**
+   * Creates a tenant with its API key (names are made unique per call) and a scenario named
+   * TEST_SCENARIO to submit jobs of.
+   */
   createTenant(tenant?: Partial<Tenant>): Promise<{ tenantId: string; apiKey: string }>;
   /** Sends a request to the app in process; a `body` object is sent as JSON. */
   request(
@@ -27,7 +33,7 @@ export interface ApiTestContext {
 
 /** The api on its own copy of the migrated test database (real PostgreSQL, real pg-boss). */
 export async function startApiTestContext(
-  options: Pick<ApiDeps, "bodyLimitBytes" | "submitOptions"> = {},
+  options: Pick<ApiDeps, "bodyLimitBytes" | "submitOptions" | "scenarioLimits"> = {},
 ): Promise<ApiTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, {
@@ -54,6 +60,10 @@ export async function startApiTestContext(
     metricsRegistry,
     async createTenant(tenant = {}) {
       const created = await createTenantWithApiKey(database.db, makeTenant(tenant));
+      await createScenario(
+        database.db,
+        makeScenario({ tenantId: created.tenant.id, name: TEST_SCENARIO }),
+      );
       return { tenantId: created.tenant.id, apiKey: created.apiKey };
     },
     request(method, path, { apiKey, body, headers = {} } = {}) {

@@ -7,8 +7,10 @@ import {
   runningContainer,
   terminatedContainer,
 } from "@sumo/kubernetes/testing";
+import { failedRunMessage, makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
 import { describe, expect, it } from "vitest";
 import { decideJobSync, LOST_REASON, type SeenJob } from "./decide-job-sync.ts";
+import { NO_RUN_REPORT_REASON } from "./derive-job-status.ts";
 
 // The decision table of reconcileJob: what the database says (the row) and what Kubernetes says
 // (the Job and pods, from the watch caches or the apiserver) to what the reconciler does.
@@ -40,11 +42,14 @@ const backoffFailed = makeKubernetesJob(JOB_ID, {
 const podName = `sim-${JOB_ID}-abcde`;
 const pending = makePod(JOB_ID, "Pending");
 const running = makePod(JOB_ID, "Running", { container: runningContainer(T(2)), startTime: T(1) });
+const summary = makeRunSummary();
 const succeeded = makePod(JOB_ID, "Succeeded", {
-  container: terminatedContainer(0, "Completed", T(2), T(9)),
+  container: terminatedContainer(0, "Completed", T(2), T(9), succeededRunMessage(summary)),
 });
-const exited = (code: number, reason: string) =>
-  makePod(JOB_ID, "Failed", { container: terminatedContainer(code, reason, T(2), T(9)) });
+const exited = (code: number, reason: string, message?: string) =>
+  makePod(JOB_ID, "Failed", {
+    container: terminatedContainer(code, reason, T(2), T(9), message),
+  });
 
 describe("decideJobSync", () => {
   it("leaves a job the database does not have: not found is done", () => {
@@ -123,7 +128,7 @@ describe("decideJobSync", () => {
     );
   });
 
-  it("ends SUCCEEDED with the exit code and end time, and keeps the pod's log", () => {
+  it("ends SUCCEEDED with the run's summary, the exit code and end time, and keeps the pod's log", () => {
     expect(
       decideJobSync(
         row("RUNNING"),
@@ -140,12 +145,36 @@ describe("decideJobSync", () => {
         finishedAt: T(9),
         exitCode: 0,
         failureReason: null,
+        result: summary,
       },
       keepLogOf: podName,
     });
   });
 
-  it("ends FAILED saying why: the exit code, an OOM kill, the deadline", () => {
+  it("never ends SUCCEEDED without the runner's report of a finished run, whatever Kubernetes says", () => {
+    const exitedZero = (message?: string) =>
+      makePod(JOB_ID, "Succeeded", {
+        container: terminatedContainer(0, "Completed", T(2), T(9), message),
+      });
+    const decide = (pod: SeenJob["pods"][number]) =>
+      decideJobSync(row("RUNNING"), seen("watch-cache", { job: complete, pods: [pod] }), options);
+    for (const message of [undefined, "done", '{"outcome":"succeeded","summary":{}}']) {
+      expect(decide(exitedZero(message)), String(message)).toMatchObject({
+        kind: "record",
+        observed: { status: "FAILED", exitCode: 0, failureReason: NO_RUN_REPORT_REASON },
+      });
+    }
+    expect(decide(exitedZero('{"outcome":"succeeded"}'))).toMatchObject({
+      observed: { status: "FAILED", failureReason: expect.stringMatching(/^RunnerError: /) },
+    });
+    // An image whose default command exits 0, or the runner interrupted (SUMO exits 0 on
+    // SIGTERM): FAILED with the reason, never SUCCEEDED.
+    expect(decide(exitedZero(failedRunMessage("interrupted", "SIGTERM")))).toMatchObject({
+      observed: { status: "FAILED", failureReason: "Interrupted: SIGTERM" },
+    });
+  });
+
+  it("ends FAILED saying why: the runner's reason, the exit code, an OOM kill, the deadline", () => {
     const failedWith = (pods: SeenJob["pods"], kubernetesJob = backoffFailed) =>
       decideJobSync(row("RUNNING"), seen("watch-cache", { job: kubernetesJob, pods }), options);
     expect(failedWith([exited(3, "Error")])).toMatchObject({
@@ -155,6 +184,21 @@ describe("decideJobSync", () => {
     });
     expect(failedWith([exited(137, "OOMKilled")])).toMatchObject({
       observed: { status: "FAILED", exitCode: 137, failureReason: "OOMKilled: exit code 137" },
+    });
+    const sumoError = "Error: Could not load net-file 'grid.net.xml'.";
+    expect(
+      failedWith([exited(10, "Error", failedRunMessage("sumo_error", sumoError))]),
+    ).toMatchObject({
+      observed: { status: "FAILED", exitCode: 10, failureReason: `SumoError: ${sumoError}` },
+    });
+    expect(
+      failedWith([exited(11, "Error", failedRunMessage("bad_bundle", "bundle sha256 mismatch"))]),
+    ).toMatchObject({
+      observed: { exitCode: 11, failureReason: "BadBundle: bundle sha256 mismatch" },
+    });
+    // No report (the runner killed): the log's last lines Kubernetes put in the message.
+    expect(failedWith([exited(1, "Error", "line 1\nline 2\n")])).toMatchObject({
+      observed: { failureReason: "Error: exit code 1: line 1\nline 2" },
     });
     const deadline = makeKubernetesJob(JOB_ID, {
       conditions: [
@@ -177,6 +221,7 @@ describe("decideJobSync", () => {
         finishedAt: T(30),
         exitCode: null,
         failureReason: "DeadlineExceeded: Job was active longer than specified deadline",
+        result: null,
       },
       keepLogOf: undefined,
     });

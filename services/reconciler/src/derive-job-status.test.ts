@@ -1,4 +1,5 @@
 import type { V1Job, V1JobCondition, V1Pod } from "@kubernetes/client-node";
+import { makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
 import { describe, expect, it } from "vitest";
 import { deriveJobStatus } from "./derive-job-status.ts";
 
@@ -34,16 +35,17 @@ const running = [
     state: { running: { startedAt: T(2) } },
   },
 ];
-const terminated = (exitCode: number, reason: string) => [
+const terminated = (exitCode: number, reason: string, message?: string) => [
   {
     name: "sumo",
     image: "i",
     imageID: "",
     ready: false,
     restartCount: 0,
-    state: { terminated: { exitCode, reason, startedAt: T(2), finishedAt: T(9) } },
+    state: { terminated: { exitCode, reason, startedAt: T(2), finishedAt: T(9), message } },
   },
 ];
+const summary = makeRunSummary();
 
 describe("deriveJobStatus", () => {
   it("is PENDING while the Job has no pod or its pod waits for a node", () => {
@@ -63,11 +65,11 @@ describe("deriveJobStatus", () => {
     });
   });
 
-  it("SUCCEEDED carries the exit code and end time, from the pod before the Job says so", () => {
+  it("SUCCEEDED carries the summary, exit code and end time, from the pod before the Job says so", () => {
     const fromPod = deriveJobStatus(
       JOB_ID,
       job(),
-      [pod("Succeeded", terminated(0, "Completed"))],
+      [pod("Succeeded", terminated(0, "Completed", succeededRunMessage(summary)))],
       NOW,
     );
     expect(fromPod).toMatchObject({
@@ -75,14 +77,24 @@ describe("deriveJobStatus", () => {
       exitCode: 0,
       startedAt: T(2),
       finishedAt: T(9),
+      result: summary,
     });
+  });
+
+  it("a Complete Job whose pod (and so its report) is gone is FAILED, not SUCCEEDED", () => {
     const fromJob = deriveJobStatus(
       JOB_ID,
       job({ type: "Complete", lastTransitionTime: T(10) }),
       [],
       NOW,
     );
-    expect(fromJob).toMatchObject({ status: "SUCCEEDED", exitCode: 0, finishedAt: T(10) });
+    expect(fromJob).toMatchObject({
+      status: "FAILED",
+      exitCode: 0,
+      finishedAt: T(10),
+      failureReason: expect.stringMatching(/^NoRunReport/),
+      result: null,
+    });
   });
 
   it("FAILED says why: the exit code, OOMKilled, or the deadline", () => {

@@ -1,11 +1,29 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { ObservedJobStatus } from "@sumo/db/queries";
 import { SIMULATION_CONTAINER } from "@sumo/kubernetes";
+import { MAX_REASON_LENGTH, parseRunReport, type RunOutcome, type RunReport } from "@sumo/scenario";
+
+/**
+ * Why a job whose container exited 0 still ends FAILED: nothing shows that it simulated. A
+ * job is SUCCEEDED only on the runner's report of a run that reached its end.
+ */
+export const NO_RUN_REPORT_REASON =
+  "NoRunReport: the container exited 0 without the runner's report of a finished simulation";
+
+/** How a failed run's reason starts, by the runner's outcome. */
+const OUTCOME_REASONS: Record<Exclude<RunOutcome, "succeeded">, string> = {
+  sumo_error: "SumoError",
+  bad_bundle: "BadBundle",
+  interrupted: "Interrupted",
+  runner_error: "RunnerError",
+};
 
 /**
  * What a job's Kubernetes Job and pods say about it, as a platform status. The pod is the
- * earliest signal (Running, then terminated with an exit code); the Job's conditions are the
- * verdict (Complete, Failed with BackoffLimitExceeded or DeadlineExceeded). `now` stands in for
+ * earliest signal (Running, then terminated with an exit code and the runner's report in its
+ * termination message); the Job's conditions are the verdict (Complete, Failed with
+ * BackoffLimitExceeded or DeadlineExceeded). A Job Kubernetes calls Complete is SUCCEEDED only
+ * with the report of a run that reached its end (NO_RUN_REPORT_REASON). `now` stands in for
  * end times Kubernetes did not record.
  */
 export function deriveJobStatus(
@@ -33,16 +51,17 @@ export function deriveJobStatus(
     finishedAt: null,
     exitCode: null,
     failureReason: null,
+    result: null,
   };
+  const report = parseRunReport(terminated?.message);
   const startedAt =
     toDate(container?.state?.running?.startedAt) ??
     toDate(terminated?.startedAt) ??
     toDate(pod?.status?.startTime);
 
   if (complete || (phase === "Succeeded" && !failed)) {
-    return {
+    const ended = {
       ...base,
-      status: "SUCCEEDED",
       startedAt: startedAt ?? toDate(kubernetesJob?.status?.startTime),
       finishedAt:
         toDate(terminated?.finishedAt) ??
@@ -50,6 +69,15 @@ export function deriveJobStatus(
         toDate(complete?.lastTransitionTime) ??
         now,
       exitCode: terminated?.exitCode ?? 0,
+    };
+    if (report?.outcome === "succeeded" && report.summary) {
+      return { ...ended, status: "SUCCEEDED", result: report.summary };
+    }
+    return {
+      ...ended,
+      status: "FAILED",
+      failureReason: report ? reportReason(report) : NO_RUN_REPORT_REASON,
+      result: report?.summary ?? null,
     };
   }
   if (failed || phase === "Failed") {
@@ -59,7 +87,11 @@ export function deriveJobStatus(
       startedAt,
       finishedAt: toDate(terminated?.finishedAt) ?? toDate(failed?.lastTransitionTime) ?? now,
       exitCode: terminated?.exitCode ?? null,
-      failureReason: failureReason(failed?.reason, failed?.message, terminated, pod),
+      failureReason:
+        report && report.outcome !== "succeeded" && failed?.reason !== "DeadlineExceeded"
+          ? reportReason(report)
+          : failureReason(failed?.reason, failed?.message, terminated, pod),
+      result: report?.summary ?? null,
     };
   }
   if (phase === "Running") return { ...base, status: "RUNNING", startedAt: startedAt ?? now };
@@ -77,11 +109,23 @@ function failureReason(
   }
   if (terminated) {
     const reason = terminated.reason ?? "Error";
-    return `${reason}: exit code ${terminated.exitCode}${terminated.message ? `: ${terminated.message}` : ""}`;
+    // No report: the message is the log's last lines (FallbackToLogsOnError), if anything.
+    const message = terminated.message?.trim().slice(-MAX_REASON_LENGTH);
+    return `${reason}: exit code ${terminated.exitCode}${message ? `: ${message}` : ""}`;
   }
   const podReason = pod?.status?.reason;
   if (podReason) return `${podReason}: ${pod?.status?.message ?? ""}`.trim();
   return jobReason ? `${jobReason}${jobMessage ? `: ${jobMessage}` : ""}` : "Failed";
+}
+
+/** A failed run's reason from the runner's report, e.g. `SumoError: Error: ...`. */
+function reportReason(report: RunReport): string {
+  const label = report.outcome === "succeeded" ? "RunnerError" : OUTCOME_REASONS[report.outcome];
+  const detail =
+    report.outcome === "succeeded"
+      ? "the runner reported success without a summary"
+      : (report.reason ?? "no reason given");
+  return `${label}: ${detail}`;
 }
 
 /** The most recently created of a job's pods: the one whose state is the job's. */

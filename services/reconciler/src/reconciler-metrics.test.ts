@@ -10,6 +10,7 @@ const observed = (overrides: Partial<ObservedJobStatus>): ObservedJobStatus => (
   finishedAt: null,
   exitCode: null,
   failureReason: null,
+  result: null,
   ...overrides,
 });
 

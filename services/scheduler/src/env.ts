@@ -1,6 +1,7 @@
 import { databaseEnv } from "@sumo/db/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
 import { logLevelEnv, metricsEnv } from "@sumo/metrics";
+import { DEFAULT_SIMULATION_IMAGE } from "@sumo/scenario";
 import { z } from "zod";
 
 /**
@@ -12,11 +13,18 @@ export const schedulerEnvSchema = z.object({
   ...databaseEnv(10),
   ...kubernetesEnv,
   ...metricsEnv,
-  SIMULATION_IMAGE: z
+  SIMULATION_IMAGE: z.string().min(1).default(DEFAULT_SIMULATION_IMAGE).meta({
+    description:
+      "The simulation image (images/simulation: the pinned SUMO and the runner) every job runs in, by tag or digest (`repo@sha256:...`).",
+  }),
+  SIMULATION_WORK_STORAGE: z
     .string()
-    .min(1)
-    .default("ghcr.io/eclipse-sumo/sumo:latest")
-    .meta({ description: "The container image every simulation runs in." }),
+    .regex(/^[1-9][0-9]*(Ki|Mi|Gi)$/, "a quantity such as 512Mi or 2Gi")
+    .default("2Gi")
+    .meta({
+      description:
+        "Each simulation pod's ephemeral-storage request and limit, and the size limit of its work directory (the unpacked scenario and SUMO's outputs).",
+    }),
   JOB_TTL_SECONDS_AFTER_FINISHED: z.coerce.number().int().min(0).default(120).meta({
     description:
       "Seconds an ended Kubernetes Job and its pod stay before the TTL controller deletes them.",

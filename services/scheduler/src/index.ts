@@ -67,6 +67,7 @@ const scheduler = new JobScheduler({
     image: env.SIMULATION_IMAGE,
     ttlSecondsAfterFinished: env.JOB_TTL_SECONDS_AFTER_FINISHED,
     activeDeadlineSeconds: env.JOB_ACTIVE_DEADLINE_SECONDS,
+    workStorage: env.SIMULATION_WORK_STORAGE,
   },
 });
 await scheduler.start();

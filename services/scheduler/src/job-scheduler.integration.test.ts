@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { BatchV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { createTenant, insertJob } from "@sumo/db/queries";
+import { createScenario, createTenant, insertJob } from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { JOB_SUBMITTED_DEAD_LETTER_QUEUE, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import { jobs } from "@sumo/db/schema";
-import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "@sumo/db/testing";
+import {
+  createTestDatabase,
+  makeJob,
+  makeScenario,
+  makeTenant,
+  type TestDatabase,
+} from "@sumo/db/testing";
 import { unreachableCluster } from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { inArray } from "drizzle-orm";
@@ -44,7 +50,12 @@ beforeAll(async () => {
     batch: kubeConfig.makeApiClient(BatchV1Api),
     core: kubeConfig.makeApiClient(CoreV1Api),
     namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
-    jobConfig: { image: "sumo:test", ttlSecondsAfterFinished: 60, activeDeadlineSeconds: 600 },
+    jobConfig: {
+      image: "sumo:test",
+      ttlSecondsAfterFinished: 60,
+      activeDeadlineSeconds: 600,
+      workStorage: "1Gi",
+    },
   });
   await scheduler.start();
 });
@@ -62,8 +73,18 @@ const durations = (outcome: string) =>
 
 it("counts each delivery's outcome and times it", async () => {
   const tenant = await createTenant(database.db, makeTenant());
+  const scenario = await createScenario(database.db, makeScenario({ tenantId: tenant.id }));
   const job = (status: "PENDING" | "SUCCEEDED") =>
-    insertJob(database.db, makeJob({ tenantId: tenant.id, status }));
+    insertJob(
+      database.db,
+      makeJob({
+        tenantId: tenant.id,
+        status,
+        scenarioId: scenario.id,
+        scenarioSha256: scenario.bundleSha256,
+        scenarioConfig: scenario.config,
+      }),
+    );
   const ended = await job("SUCCEEDED");
   const waiting = await job("PENDING");
   const outOfRetries = await job("PENDING");

@@ -1,8 +1,15 @@
-import type { BatchV1Api, V1Job } from "@kubernetes/client-node";
+import type { BatchV1Api, CoreV1Api, V1Job } from "@kubernetes/client-node";
 import type { Database } from "@sumo/db/client";
 import { isTerminal } from "@sumo/db/job-status";
-import { failJob, getTenant, getTenantJob, markJobScheduled } from "@sumo/db/queries";
+import {
+  failJob,
+  getScenarioBundle,
+  getTenant,
+  getTenantJob,
+  markJobScheduled,
+} from "@sumo/db/queries";
 import type { JobSubmittedMessage } from "@sumo/db/queues";
+import type { Job } from "@sumo/db/schema";
 import {
   apiErrorText,
   isAlreadyExists,
@@ -11,12 +18,17 @@ import {
   isTransientApiError,
   JOB_ID_LABEL,
 } from "@sumo/kubernetes";
-import { buildSimulationJob, type SimulationJobConfig } from "./simulation-job.ts";
+import {
+  buildScenarioConfigMap,
+  buildSimulationJob,
+  type SimulationJobConfig,
+} from "./simulation-job.ts";
 import type { TenantNamespaces } from "./tenant-namespace.ts";
 
 export interface ScheduleJobDeps {
   db: Database;
   batch: BatchV1Api;
+  core: CoreV1Api;
   namespaces: TenantNamespaces;
   jobConfig: SimulationJobConfig;
 }
@@ -27,9 +39,12 @@ export type ScheduleOutcome =
   | { kind: "failed"; reason: string };
 
 /**
- * Turns one submission into its Kubernetes Job. Every step is idempotent, because delivery is
- * at least once: the namespace objects are applied, the Job has a name derived from the job id
- * (a second create finds the first Job), and the row update only records where the Job is.
+ * Turns one submission into its Kubernetes Job and the ConfigMap its pod reads the scenario
+ * from. Every step is idempotent, because delivery is at least once: the namespace objects are
+ * applied, the Job and the ConfigMap have names derived from the job id (a second create finds
+ * the first), and the row update only records where the Job is. The Job comes first and owns
+ * the ConfigMap, so nothing is left behind when Kubernetes deletes the Job; its pod waits for
+ * the volume the few milliseconds until the ConfigMap exists.
  *
  * Transient Kubernetes errors (and RBAC refusals, see isAuthorizationDenied) are thrown, for the
  * queue to retry with backoff. Errors that will never go away (the apiserver's admission refused
@@ -47,13 +62,21 @@ export async function scheduleJob(
   const tenant = await getTenant(deps.db, job.tenantId);
   if (!tenant) return { kind: "skipped", why: "tenant no longer exists" };
 
+  const bundle =
+    job.scenarioSha256 &&
+    (await getScenarioBundle(deps.db, { tenantId: job.tenantId, sha256: job.scenarioSha256 }));
+  if (!bundle || !job.scenarioConfig) {
+    return permanentFailure(deps, job.id, "The job names no stored scenario bundle");
+  }
+
   const manifest = buildSimulationJob(job, deps.jobConfig);
   const namespace = manifest.metadata?.namespace ?? "";
   const jobName = manifest.metadata?.name ?? "";
   let kind: "created" | "already-created" = "created";
+  let created: V1Job | undefined;
   try {
     await deps.namespaces.ensure(tenant);
-    await deps.batch.createNamespacedJob({
+    created = await deps.batch.createNamespacedJob({
       namespace,
       body: manifest,
       fieldManager: "sumo-scheduler",
@@ -68,6 +91,7 @@ export async function scheduleJob(
           `a Kubernetes Job named ${jobName} belongs to something else`,
         );
       }
+      created = existing;
       kind = "already-created";
     } else if (isTransientApiError(error) || isNotFound(error) || isAuthorizationDenied(error)) {
       // Not found: the namespace was deleted behind our back. Apply it again on the retry.
@@ -81,6 +105,13 @@ export async function scheduleJob(
       return permanentFailure(deps, job.id, `Kubernetes refused the job: ${apiErrorText(error)}`);
     }
   }
+  const refused = await createScenarioVolume(deps, job, bundle, created);
+  if (refused) {
+    // Its pod waits for the volume until the Job's deadline: the scheduler holds no delete
+    // permission to remove it. Only a misconfigured admission policy refuses a ConfigMap the
+    // api's upload limits let through.
+    return permanentFailure(deps, job.id, `Kubernetes refused the scenario volume: ${refused}`);
+  }
   await markJobScheduled(deps.db, {
     jobId: job.id,
     namespace,
@@ -88,6 +119,35 @@ export async function scheduleJob(
     at: new Date(),
   });
   return { kind, namespace, jobName };
+}
+
+/**
+ * Creates the ConfigMap the Job's pod mounts, owned by the Job. Transient errors are thrown for
+ * the queue to retry; a refusal that will never go away is returned as its reason.
+ */
+async function createScenarioVolume(
+  deps: ScheduleJobDeps,
+  job: Job,
+  bundle: Buffer,
+  owner: V1Job,
+): Promise<string | undefined> {
+  const name = owner.metadata?.name ?? "";
+  const uid = owner.metadata?.uid ?? "";
+  const body = buildScenarioConfigMap(job, bundle, { name, uid });
+  try {
+    await deps.core.createNamespacedConfigMap({
+      namespace: owner.metadata?.namespace ?? "",
+      body,
+      fieldManager: "sumo-scheduler",
+    });
+    return undefined;
+  } catch (error) {
+    if (isAlreadyExists(error)) return undefined;
+    if (isTransientApiError(error) || isNotFound(error) || isAuthorizationDenied(error)) {
+      throw error;
+    }
+    return apiErrorText(error);
+  }
 }
 
 async function permanentFailure(

@@ -1,12 +1,14 @@
 import { makeJob } from "@sumo/db/testing";
 import { describe, expect, it } from "vitest";
-import { buildSimulationJob } from "./simulation-job.ts";
+import { buildScenarioConfigMap, buildSimulationJob } from "./simulation-job.ts";
 
 const job = makeJob({
   id: "01a2181a-0dc9-7604-9232-138a962194dc",
   tenantId: "27a3849a-5093-46fd-81e9-7da056bd1d00",
-  scenarioId: "berlin",
-  scenario: { end: 3600 },
+  scenarioSha256: "5e".repeat(32),
+  scenarioConfig: "berlin/berlin.sumocfg",
+  // A value Kubernetes would expand if it were in an environment variable.
+  scenario: { end: 3600, seed: 7 },
   cpuRequest: 1.5,
   memoryGi: 0.5,
 });
@@ -16,6 +18,7 @@ describe("buildSimulationJob", () => {
     image: "sumo:test",
     ttlSecondsAfterFinished: 120,
     activeDeadlineSeconds: 600,
+    workStorage: "2Gi",
   });
   const pod = manifest.spec?.template.spec;
   const container = pod?.containers[0];
@@ -40,10 +43,8 @@ describe("buildSimulationJob", () => {
       activeDeadlineSeconds: 600,
     });
     expect(pod?.restartPolicy).toBe("Never");
-    expect(container?.resources).toEqual({
-      requests: { cpu: "1500m", memory: "512Mi" },
-      limits: { cpu: "1500m", memory: "512Mi" },
-    });
+    const resources = { cpu: "1500m", memory: "512Mi", "ephemeral-storage": "2Gi" };
+    expect(container?.resources).toEqual({ requests: resources, limits: resources });
   });
 
   it("is restricted: no token, non-root, no privilege escalation, no capabilities", () => {
@@ -54,16 +55,58 @@ describe("buildSimulationJob", () => {
     });
     expect(container?.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     });
   });
 
-  it("hands the job id, scenario id and scenario data to the simulation", () => {
+  it("runs the runner on the scenario's files, in a size-limited work directory, with nothing in its environment", () => {
     expect(container?.image).toBe("sumo:test");
-    expect(container?.env).toEqual([
-      { name: "SUMO_JOB_ID", value: job.id },
-      { name: "SUMO_SCENARIO_ID", value: "berlin" },
-      { name: "SUMO_SCENARIO", value: '{"end":3600}' },
+    expect(container?.command).toEqual(["sumo-runner"]);
+    expect(container?.env).toBeUndefined();
+    expect(container?.volumeMounts).toEqual([
+      { name: "scenario", mountPath: "/scenario", readOnly: true },
+      { name: "work", mountPath: "/work" },
     ]);
+    expect(pod?.volumes).toEqual([
+      {
+        name: "scenario",
+        configMap: {
+          name: `sim-${job.id}-scenario`,
+          defaultMode: 0o444,
+          items: [
+            { key: "bundle", path: "bundle" },
+            { key: "run.json", path: "run.json" },
+          ],
+        },
+      },
+      { name: "work", emptyDir: { sizeLimit: "2Gi" } },
+    ]);
+    expect(container?.terminationMessagePolicy).toBe("FallbackToLogsOnError");
+    expect(manifest.spec?.template.metadata?.annotations).toEqual({
+      "sumo-k8.dev/scenario-name": job.scenarioName,
+      "sumo-k8.dev/scenario-sha256": job.scenarioSha256,
+      "sumo-k8.dev/run-end": "3600",
+    });
+  });
+});
+
+describe("buildScenarioConfigMap", () => {
+  const bundle = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]);
+  const configMap = buildScenarioConfigMap(job, bundle, { name: `sim-${job.id}`, uid: "u-1" });
+
+  it("carries the bundle as it was stored and the run spec, immutable, owned by the Job", () => {
+    expect(configMap.immutable).toBe(true);
+    expect(Buffer.from(configMap.binaryData?.bundle ?? "", "base64")).toEqual(bundle);
+    expect(JSON.parse(configMap.data?.["run.json"] ?? "")).toEqual({
+      job_id: job.id,
+      bundle_sha256: job.scenarioSha256,
+      config: "berlin/berlin.sumocfg",
+      parameters: { end: 3600, seed: 7 },
+    });
+    expect(configMap.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: "Job", name: `sim-${job.id}`, uid: "u-1" }),
+    ]);
+    expect(configMap.metadata?.labels?.["sumo-k8.dev/job-id"]).toBe(job.id);
   });
 });

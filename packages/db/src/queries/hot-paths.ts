@@ -1,6 +1,6 @@
 // The api's hot paths, prepared: every statement of a submission's transaction (lock the
 // tenants, count their active jobs, find earlier Idempotency-Key records, insert the jobs and
-// the records), the API key lookup of every request, and reading one job. Each is a named
+// the records), the API key lookup of every request, resolving a submission's scenario, and reading one job. Each is a named
 // prepared statement: drizzle renders it once per process and PostgreSQL parses and plans it
 // once per connection, where on these paths rendering and planning cost more than running it
 // (docs/benchmarks.md). Every other query in queries/ is built per call with drizzle's query
@@ -17,6 +17,7 @@ import {
   type NewIdempotencyRecord,
 } from "../schema/idempotency-keys.ts";
 import { type Job, jobs } from "../schema/jobs.ts";
+import { type Scenario, scenarios } from "../schema/scenarios.ts";
 import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { requireTenantId } from "./tenant-scope.ts";
@@ -100,6 +101,50 @@ const tenantJob = preparedQuery((db) =>
       and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
     )
     .prepare("tenant_job"),
+);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The tenant's scenario with this id or name (names are never uuid-shaped, so the two cannot
+ * collide); another tenant's scenario is not found, exactly like a missing one. Every
+ * submission resolves its scenario_id here.
+ */
+export async function findTenantScenario(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; ref: string },
+): Promise<Scenario | undefined> {
+  const tenantId = requireTenantId(params.tenantId);
+  const [row] = UUID.test(params.ref)
+    ? await tenantScenarioById(db).execute({ tenantId, id: params.ref })
+    : await tenantScenarioByName(db).execute({ tenantId, name: params.ref });
+  return row;
+}
+
+const tenantScenarioById = preparedQuery((db) =>
+  db
+    .select()
+    .from(scenarios)
+    .where(
+      and(
+        eq(scenarios.id, sql.placeholder("id")),
+        eq(scenarios.tenantId, sql.placeholder("tenantId")),
+      ),
+    )
+    .prepare("tenant_scenario_by_id"),
+);
+
+const tenantScenarioByName = preparedQuery((db) =>
+  db
+    .select()
+    .from(scenarios)
+    .where(
+      and(
+        eq(scenarios.name, sql.placeholder("name")),
+        eq(scenarios.tenantId, sql.placeholder("tenantId")),
+      ),
+    )
+    .prepare("tenant_scenario_by_name"),
 );
 
 /**
@@ -191,7 +236,16 @@ export function idempotencyRecordKey(record: { tenantId: string; key: string }):
 /** A job as submitted: PENDING, nothing known about it in Kubernetes yet. */
 export type SubmittedJob = Pick<
   Job,
-  "id" | "tenantId" | "scenarioId" | "scenario" | "cpuRequest" | "memoryGi" | "submittedAt"
+  | "id"
+  | "tenantId"
+  | "scenarioId"
+  | "scenarioName"
+  | "scenarioSha256"
+  | "scenarioConfig"
+  | "scenario"
+  | "cpuRequest"
+  | "memoryGi"
+  | "submittedAt"
 >;
 
 /**
@@ -209,6 +263,9 @@ export async function insertSubmittedJobs(
       id: job.id,
       tenant_id: job.tenantId,
       scenario_id: job.scenarioId,
+      scenario_name: job.scenarioName,
+      scenario_sha256: job.scenarioSha256,
+      scenario_config: job.scenarioConfig,
       scenario: job.scenario,
       cpu_request: job.cpuRequest,
       memory_gi: job.memoryGi,
@@ -221,10 +278,10 @@ export async function insertSubmittedJobs(
 const insertSubmitted = preparedSql(
   "insert_submitted_jobs",
   sql`
-    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
-    SELECT id, tenant_id, scenario_id, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
+    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
     FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
-      id uuid, tenant_id uuid, scenario_id text, scenario jsonb,
+      id uuid, tenant_id uuid, scenario_id text, scenario_name text, scenario_sha256 text, scenario_config text, scenario jsonb,
       cpu_request numeric, memory_gi numeric, submitted_at timestamptz
     )`,
 );

@@ -5,4 +5,5 @@ export * from "./api-keys.ts";
 export * from "./hot-paths.ts";
 export * from "./job-logs.ts";
 export * from "./jobs.ts";
+export * from "./scenarios.ts";
 export * from "./tenants.ts";

@@ -36,6 +36,7 @@ const observation = (jobId: string, status: JobStatus, extra: Partial<ObservedJo
   finishedAt: null,
   exitCode: null,
   failureReason: null,
+  result: null,
   ...extra,
 });
 

@@ -1,3 +1,4 @@
+import type { RunSummary } from "@sumo/scenario";
 import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import {
@@ -158,6 +159,8 @@ export interface ObservedJobStatus {
   finishedAt: Date | null;
   exitCode: number | null;
   failureReason: string | null;
+  /** The run summary the pod reported, when it ended with one. */
+  result: RunSummary | null;
 }
 
 /**
@@ -180,6 +183,7 @@ export async function recordObservedJobStatus(
       finishedAt: sql`COALESCE(${jobs.finishedAt}, ${iso(observed.finishedAt)}::timestamptz)`,
       exitCode: sql`COALESCE(${jobs.exitCode}, ${observed.exitCode}::integer)`,
       failureReason: sql`COALESCE(${jobs.failureReason}, ${observed.failureReason})`,
+      result: sql`COALESCE(${jobs.result}, ${observed.result === null ? null : JSON.stringify(observed.result)}::jsonb)`,
       updatedAt: sql`now()`,
     })
     .where(
@@ -277,4 +281,38 @@ export async function listTenantWaitingJobs(
       ),
     )
     .limit(params.limit);
+}
+
+/**
+ * Takes the turn to read a RUNNING job's progress from its log: true for at most one caller
+ * (of any replica) per `intervalMs`, so however many clients watch a job, its pod's log is
+ * read at most once per interval.
+ */
+export async function claimProgressRead(
+  db: DatabaseOrTransaction,
+  params: { jobId: string; intervalMs: number },
+): Promise<boolean> {
+  const claimed = await db
+    .update(jobs)
+    .set({ progressCheckedAt: sql`now()` })
+    .where(
+      and(
+        eq(jobs.id, params.jobId),
+        eq(jobs.status, "RUNNING"),
+        sql`(${jobs.progressCheckedAt} IS NULL OR ${jobs.progressCheckedAt} < now() - make_interval(secs => ${params.intervalMs / 1000}))`,
+      ),
+    )
+    .returning({ id: jobs.id });
+  return claimed.length > 0;
+}
+
+/** Stores the progress read from a RUNNING job's log (an ended job keeps what it had). */
+export async function recordJobProgress(
+  db: DatabaseOrTransaction,
+  params: { jobId: string; progress: NonNullable<Job["progress"]> },
+): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ progress: params.progress })
+    .where(and(eq(jobs.id, params.jobId), eq(jobs.status, "RUNNING")));
 }

@@ -1,6 +1,8 @@
+import type { RunProgress, RunSummary } from "@sumo/scenario";
 import { sql } from "drizzle-orm";
 import {
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -12,6 +14,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { JOB_STATUSES } from "../job-status.ts";
+import { scenarioBundles } from "./scenarios.ts";
 import { tenants } from "./tenants.ts";
 
 /** The statuses of job-status.ts; the database refuses every move JOB_STATUS_TRANSITIONS does not allow. */
@@ -31,13 +34,26 @@ export const jobs = pgTable(
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The scenario's id when submitted (jobs from before scenarios existed: what was sent). */
     scenarioId: text("scenario_id").notNull(),
+    scenarioName: text("scenario_name"),
+    /** The bundle the job runs, by content: fixed at submission, whatever the scenario becomes. */
+    scenarioSha256: text("scenario_sha256"),
+    /** The .sumocfg in the bundle it runs. */
+    scenarioConfig: text("scenario_config"),
+    /** The run parameters (the API's `scenario` object). */
     scenario: jsonb("scenario").$type<Record<string, unknown>>(),
     cpuRequest: numeric("cpu_request", { precision: 10, scale: 3, mode: "number" }).notNull(),
     memoryGi: numeric("memory_gi", { precision: 10, scale: 3, mode: "number" }).notNull(),
     status: jobStatus("status").notNull().default("PENDING"),
     failureReason: text("failure_reason"),
     exitCode: integer("exit_code"),
+    /** The run summary the runner reported, stored when the job ended. */
+    result: jsonb("result").$type<RunSummary>(),
+    /** The last progress read from the running pod's log, with when it was read. */
+    progress: jsonb("progress").$type<RunProgress & { readAt: string }>(),
+    /** When a replica last took the turn to read the progress (claimProgressRead). */
+    progressCheckedAt: eventTime("progress_checked_at"),
     namespace: text("namespace"),
     kubernetesJobName: text("kubernetes_job_name"),
     podName: text("pod_name"),
@@ -61,6 +77,13 @@ export const jobs = pgTable(
     index("jobs_status_recent_idx").on(t.status, t.submittedAt.desc(), t.id.desc()),
     // All jobs across tenants, newest first (admin views).
     index("jobs_recent_idx").on(t.submittedAt.desc(), t.id.desc()),
+    // A bundle's jobs: whether one may be deleted (deleteTenantScenario, the foreign key's check).
+    index("jobs_tenant_scenario_sha256_idx").on(t.tenantId, t.scenarioSha256),
+    foreignKey({
+      name: "jobs_scenario_bundle_fk",
+      columns: [t.tenantId, t.scenarioSha256],
+      foreignColumns: [scenarioBundles.tenantId, scenarioBundles.sha256],
+    }),
     check("jobs_cpu_request_positive", sql`${t.cpuRequest} > 0`),
     check("jobs_memory_gi_positive", sql`${t.memoryGi} > 0`),
   ],

@@ -7,6 +7,7 @@ import {
   listTenantWaitingJobs,
   sumTenantRunningResources,
 } from "@sumo/db/queries";
+import type { Job } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
 import { countActive, jobCountsSchema, jobSchema, toJobView } from "@sumo/http/job-view";
 import { tenantNamespaceName } from "@sumo/kubernetes";
@@ -19,6 +20,9 @@ const resourcesSchema = z.object({
   memory_gi: z.number(),
   pods: z.number().int(),
 });
+
+/** Most running jobs the dashboard lists (each may cost a log read for its progress). */
+const MAX_RUNNING_SHOWN = 100;
 
 const dashboardSchema = z
   .object({
@@ -48,6 +52,9 @@ const dashboardSchema = z
       .openapi({ description: "The namespace's ResourceQuota as Kubernetes counts it." }),
     running_pods: z.number().int().nullable(),
     jobs_by_status: jobCountsSchema,
+    running_jobs: z.array(jobSchema).openapi({
+      description: `The RUNNING jobs (at most ${MAX_RUNNING_SHOWN}), each with its progress brought up to date.`,
+    }),
     recent_jobs: z.array(jobSchema),
   })
   .openapi("Dashboard");
@@ -57,7 +64,7 @@ const dashboardRoute = createRoute({
   path: "/v1/dashboard",
   summary: "The tenant's dashboard",
   description:
-    "Limits against current usage (database and ResourceQuota), running pods, job counts by status and the 20 most recent jobs.",
+    "Limits against current usage (database and ResourceQuota), running pods, job counts by status, the running jobs with their progress, and the 20 most recent jobs.",
   security: [{ bearerAuth: [] }],
   responses: {
     200: {
@@ -73,14 +80,21 @@ export function dashboardRoutes(deps: {
   db: Database;
   kubernetes?: KubernetesView;
   logger: Logger;
+  /** Brings a RUNNING job's progress up to date (job-progress.ts). */
+  refreshProgress(job: Job): Promise<Job>;
 }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(dashboardRoute, async (c) => {
     const tenant = await getTenant(deps.db, c.var.tenantId);
     if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
     const namespace = tenantNamespaceName(tenant.id);
-    const [counts, running, recent, waiting, quota] = await Promise.all([
+    const [counts, running, runningJobs, recent, waiting, quota] = await Promise.all([
       countTenantJobsByStatus(deps.db, tenant.id),
       sumTenantRunningResources(deps.db, tenant.id),
+      listTenantJobs(deps.db, {
+        tenantId: tenant.id,
+        status: "RUNNING",
+        limit: MAX_RUNNING_SHOWN,
+      }).then((page) => Promise.all(page.jobs.map((job) => deps.refreshProgress(job)))),
       listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
       listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
       readQuota(deps, namespace),
@@ -114,6 +128,7 @@ export function dashboardRoutes(deps: {
         },
         running_pods: quotaObject ? quotaObject.used.pods : null,
         jobs_by_status: counts,
+        running_jobs: runningJobs.map(toJobView),
         recent_jobs: recent.jobs.map(toJobView),
       },
       200,

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
-import { getTenantJob, listTenantJobs } from "@sumo/db/queries";
+import { findTenantScenario, getTenantJob, listTenantJobs } from "@sumo/db/queries";
+import type { Job } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
 import { isUuid } from "@sumo/http/ids";
 import {
@@ -47,6 +48,7 @@ const submitJobRoute = createRoute({
     ...errorResponses(
       ...authErrors,
       ...JSON_BODY_ERRORS,
+      "unknown_scenario",
       "job_exceeds_tenant_limits",
       "idempotency_key_reused",
       "concurrent_job_limit_reached",
@@ -58,7 +60,8 @@ const getJobRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{job_id}",
   summary: "Get a job",
-  description: "The job's status and history from the database, with its scenario data.",
+  description:
+    "The job's status and history from the database, with its run parameters (`scenario`), its progress while it runs (read from its log, at most about 10 s old) and its result once it ended.",
   security,
   request: { params: z.object({ job_id: z.string().openapi({ format: "uuid" }) }) },
   responses: {
@@ -102,12 +105,25 @@ export function jobsRoutes(deps: {
   db: Database;
   /** Admits and writes one submission (submit-jobs.ts); refusals reject with their ApiError. */
   submitJob(submission: JobSubmission): Promise<SubmitJobResult>;
+  /** Brings a RUNNING job's progress up to date (job-progress.ts); the job as it is otherwise. */
+  refreshProgress(job: Job): Promise<Job>;
 }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(submitJobRoute, async (c) => {
+      const request = c.req.valid("json");
+      const scenario = await findTenantScenario(deps.db, {
+        tenantId: c.var.tenantId,
+        ref: request.scenario_id,
+      });
       const result = await deps.submitJob({
         tenantId: c.var.tenantId,
-        request: c.req.valid("json"),
+        request,
+        scenario: scenario && {
+          id: scenario.id,
+          name: scenario.name,
+          bundleSha256: scenario.bundleSha256,
+          config: scenario.config,
+        },
         idempotencyKey: c.req.valid("header")["idempotency-key"],
       });
       if (result.replayed) c.header("Idempotent-Replayed", "true");
@@ -121,7 +137,8 @@ export function jobsRoutes(deps: {
         ? await getTenantJob(deps.db, { tenantId: c.var.tenantId, jobId })
         : undefined;
       if (!job) throw new ApiError("not_found", "No such job");
-      return c.json({ ...toJobView(job), scenario: job.scenario ?? null }, 200);
+      const current = await deps.refreshProgress(job);
+      return c.json({ ...toJobView(current), scenario: current.scenario ?? null }, 200);
     })
     .openapi(listJobsRoute, async (c) => {
       const { status, limit, cursor } = c.req.valid("query");

@@ -1,0 +1,2 @@
+export * from "./run-simulation.ts";
+export * from "./sumo-output.ts";

@@ -1,0 +1,4 @@
+export * from "./bundle.ts";
+export * from "./run-parameters.ts";
+export * from "./runner-contract.ts";
+export * from "./sumocfg.ts";
