@@ -8,11 +8,12 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabaseClient } from "@sumo/db/client";
-import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
+import { DATA_DIR } from "@sumo/db/embedded";
 import { createScenario, createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase, makeScenario } from "@sumo/db/testing";
+import { makeScenario } from "@sumo/db/testing";
 import autocannon from "autocannon";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
+import { startBenchDatabase } from "./bench-database.ts";
 import { quantile } from "./stats.ts";
 import { type SteadyRequest, steadyLoad } from "./steady-load.ts";
 
@@ -32,10 +33,7 @@ const STEADY_RATE = 1000;
 const STEADY_WARMUP_SECONDS = 3;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const serverUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
-const template = await createMigratedTemplate(serverUrl);
-const database = await createTestDatabase(template.url);
+const database = await startBenchDatabase();
 const db = createDatabaseClient(database.url, { maxConnections: 2 });
 
 // Many tenants, as in production: one tenant's submissions take turns on its row lock.
@@ -255,7 +253,5 @@ say(
 baseline.kill("SIGTERM");
 await platform.stopAll();
 await db.close();
-await database.drop();
-await template.drop();
-await postgres?.stop();
+await database.close();
 process.exit(0);

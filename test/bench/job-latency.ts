@@ -17,13 +17,13 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { createDatabaseClient } from "@sumo/db/client";
-import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
+import { DATA_DIR } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
 import { JOB_ID_LABEL, loadKubeConfig, MANAGED_SELECTOR } from "@sumo/kubernetes";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
+import { startBenchDatabase } from "./bench-database.ts";
 import { summary } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -33,10 +33,7 @@ const JOBS = Number(values.jobs);
 const RATE = Number(values.rate);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const serverUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
-const template = await createMigratedTemplate(serverUrl);
-const database = await createTestDatabase(template.url);
+const database = await startBenchDatabase();
 const cluster = process.env.KUBECONFIG ? undefined : await ensureLocalCluster();
 const kubeconfigPath = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 const kubeConfig = loadKubeConfig({ kubeconfigPath });
@@ -211,8 +208,6 @@ await Promise.all([jobs.stop(), pods.stop()]);
 await core.deleteNamespace({ name: baselineNamespace });
 await platform.stopAll();
 await db.close();
-await database.drop();
-await template.drop();
+await database.close();
 await cluster?.stop();
-await postgres?.stop();
 process.exit(0);

@@ -12,13 +12,13 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { createDatabaseClient } from "@sumo/db/client";
-import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
+import { DATA_DIR } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
 import { kubectlBinary } from "../helm/helm-cli.ts";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
+import { startBenchDatabase } from "./bench-database.ts";
 import { summary } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -35,10 +35,7 @@ const REFRESH_SECONDS = 10;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const serverUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
-const template = await createMigratedTemplate(serverUrl);
-const database = await createTestDatabase(template.url);
+const database = await startBenchDatabase();
 const cluster = process.env.KUBECONFIG ? undefined : await ensureLocalCluster();
 const kubeconfigPath = process.env.KUBECONFIG ?? cluster?.kubeconfig ?? "";
 
@@ -174,8 +171,6 @@ say(
 
 await platform.stopAll();
 await db.close();
-await database.drop();
-await template.drop();
+await database.close();
 await cluster?.stop();
-await postgres?.stop();
 process.exit(0);

@@ -13,12 +13,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabaseClient } from "@sumo/db/client";
-import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
+import { DATA_DIR } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
 import { DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import { makeGridScenario, makeTarGz } from "@sumo/scenario/testing";
 import { PlatformProcesses } from "../platform.ts";
+import { startBenchDatabase } from "./bench-database.ts";
 import { summary } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -31,10 +31,7 @@ const UPLOADS = Number(values.uploads);
 const CONCURRENCIES = values.concurrency.split(",").map(Number);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
-const serverUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
-const template = await createMigratedTemplate(serverUrl);
-const database = await createTestDatabase(template.url);
+const database = await startBenchDatabase();
 const platform = new PlatformProcesses({
   databaseUrl: database.url,
   logDir: path.join(DATA_DIR, "bench-logs"),
@@ -115,8 +112,6 @@ for (const concurrency of CONCURRENCIES) {
 baseline.close();
 await platform.stopAll();
 await db.close();
-await database.drop();
-await template.drop();
-await postgres?.stop();
+await database.close();
 await rm(dir, { recursive: true, force: true });
 process.exit(0);

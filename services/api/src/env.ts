@@ -35,12 +35,12 @@ export const apiEnvSchema = z.object({
     .number()
     .int()
     .min(1024)
-    // A job's Secret carries the bundle and its run spec, and a Secret holds at most 1 MiB.
+    // A job's ConfigMap carries the bundle and its run spec, and a ConfigMap holds at most 1 MiB.
     .max(1024 * 1024 - 16 * 1024)
     .default(DEFAULT_BUNDLE_LIMITS.maxBundleBytes)
     .meta({
       description:
-        "Largest scenario bundle in bytes, as uploaded. A job carries its bundle to its pod in a Kubernetes Secret (at most 1 MiB with the run spec), so at most 1 MiB - 16 KiB.",
+        "Largest scenario bundle in bytes, as uploaded. A job carries its bundle to its pod in a Kubernetes ConfigMap (at most 1 MiB with the run spec), so at most 1 MiB - 16 KiB.",
     }),
   SCENARIO_MAX_FILES: z.coerce
     .number()

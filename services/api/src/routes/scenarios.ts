@@ -56,7 +56,7 @@ export function uploadScenarioRoute(limits: BundleLimits) {
     method: "post",
     path: "/v1/scenarios",
     summary: "Upload a scenario",
-    description: `Stores a bundle of SUMO input files under a name: a .tar.gz or .zip with one .sumocfg (or \`config\` naming which) and every file it references. The bundle is at most ${limits.maxBundleBytes} bytes (what one job carries to its pod in a Kubernetes Secret, which holds at most 1 MiB), at most ${limits.maxFiles} files and ${limits.maxUncompressedBytes} bytes uncompressed; only regular files and directories, no paths leaving the bundle. Identical bundles are stored once.`,
+    description: `Stores a bundle of SUMO input files under a name: a .tar.gz or .zip with one .sumocfg (or \`config\` naming which) and every file it references. The bundle is at most ${limits.maxBundleBytes} bytes (what one job carries to its pod in a Kubernetes ConfigMap, which holds at most 1 MiB), at most ${limits.maxFiles} files and ${limits.maxUncompressedBytes} bytes uncompressed; only regular files and directories, no paths leaving the bundle. Identical bundles are stored once.`,
     security,
     request: {
       body: {
@@ -286,6 +286,6 @@ export function scenariosRoutes(deps: {
 export function bundleTooLarge(limits: BundleLimits): ApiError {
   return new ApiError(
     "bundle_too_large",
-    `Scenario bundles are limited to ${limits.maxBundleBytes} bytes: a job carries its bundle to its pod in a Kubernetes Secret, which holds at most 1 MiB`,
+    `Scenario bundles are limited to ${limits.maxBundleBytes} bytes: a job carries its bundle to its pod in a Kubernetes ConfigMap, which holds at most 1 MiB`,
   );
 }
