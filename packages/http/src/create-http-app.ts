@@ -88,6 +88,11 @@ export function createHttpApp<Variables extends object>(
     }),
   }));
   app.use(async (c, next) => {
+    // A method no route of this path answers gets its 405 (or 404), whatever its body.
+    if (hasBody(c) && !allowedMethods(app, c.req.path).includes(c.req.method)) {
+      await next();
+      return;
+    }
     const upload = uploads.find(
       ({ route }) => route.method === c.req.method && route.path === c.req.path,
     );

@@ -29,8 +29,11 @@ import type { TenantVariables } from "../tenant-auth.ts";
 
 const security = [{ bearerAuth: [] }];
 const scenarioParams = z.object({
-  scenario_id: z.string().max(200).openapi({ description: "The scenario's id or name." }),
+  scenario_id: z.string().openapi({ description: "The scenario's id or name." }),
 });
+
+/** Longest id or name a scenario can have: anything longer names none (404). */
+const MAX_REF_LENGTH = 100;
 
 /** Every code a bundle is refused with at upload, each its own API error code. */
 const BUNDLE_ERRORS = [
@@ -193,6 +196,12 @@ export function scenariosRoutes(deps: {
     }
   }
 
+  /** The tenant's scenario by id or name; a ref no scenario can have names none. */
+  const find = (tenantId: string, ref: string) =>
+    ref.length > MAX_REF_LENGTH
+      ? Promise.resolve(undefined)
+      : findTenantScenario(deps.db, { tenantId, ref });
+
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(uploadScenarioRoute(deps.limits), async (c) => {
       const form = c.req.valid("form");
@@ -242,18 +251,12 @@ export function scenariosRoutes(deps: {
       );
     })
     .openapi(getScenarioRoute, async (c) => {
-      const scenario = await findTenantScenario(deps.db, {
-        tenantId: c.var.tenantId,
-        ref: c.req.valid("param").scenario_id,
-      });
+      const scenario = await find(c.var.tenantId, c.req.valid("param").scenario_id);
       if (!scenario) throw new ApiError("not_found", "No such scenario");
       return c.json({ ...toScenarioView(scenario), files: scenario.files }, 200);
     })
     .openapi(downloadBundleRoute, async (c) => {
-      const scenario = await findTenantScenario(deps.db, {
-        tenantId: c.var.tenantId,
-        ref: c.req.valid("param").scenario_id,
-      });
+      const scenario = await find(c.var.tenantId, c.req.valid("param").scenario_id);
       const bytes =
         scenario &&
         (await getScenarioBundle(deps.db, {
@@ -269,8 +272,7 @@ export function scenariosRoutes(deps: {
       });
     })
     .openapi(deleteScenarioRoute, async (c) => {
-      const { scenario_id: ref } = c.req.valid("param");
-      const scenario = await findTenantScenario(deps.db, { tenantId: c.var.tenantId, ref });
+      const scenario = await find(c.var.tenantId, c.req.valid("param").scenario_id);
       const deleted =
         scenario &&
         (await deleteTenantScenario(deps.db, {
