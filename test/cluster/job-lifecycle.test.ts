@@ -246,8 +246,11 @@ describe("a simulation Job on Karpenter-provisioned kwok nodes", () => {
       const log = await core.readNamespacedPodLog({ name: podName, namespace, container: "sumo" });
       const lines = log.trimEnd().split("\n");
       expect(lines.length).toBeGreaterThan(500);
-      expect(lines[0]).toContain("Eclipse SUMO sumo Version");
-      expect(log).toContain("Simulation ended at time: 3600.00");
+      // The runner's lines around SUMO's, with its progress lines (runner-contract.ts).
+      expect(lines[0]).toMatch(/^\[sumo-runner\] /);
+      expect(log).toContain("Simulation version 1.28.0 started with time: 0.00.");
+      expect(log).toContain("[sumo-runner] progress time=");
+      expect(log).toContain("Simulation ended at time: 3600.00.");
       const tail = await core.readNamespacedPodLog({
         name: podName,
         namespace,

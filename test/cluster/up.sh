@@ -13,6 +13,10 @@
 #   CLUSTER_NODEPOOL_CPU_LIMIT     cluster-wide CPU limit of the NodePool (default 32)
 #   CLUSTER_NODEPOOL_MEMORY_LIMIT  cluster-wide memory limit of the NodePool (default 128Gi)
 #   CLUSTER_READY_TIMEOUT          seconds to wait for each component (default 90)
+#   CLUSTER_REAL_NODE              the real node (real-node.sh) beside the KWOK nodes: "auto"
+#                                  (default: where this machine can run it; where it cannot,
+#                                  up says why and goes on without it), "on" (fail where it
+#                                  cannot) or "off"
 #   CLUSTER_*_PORT                 loopback ports, see lib.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,6 +26,11 @@ CONSOLIDATE_AFTER="${CLUSTER_CONSOLIDATE_AFTER:-60s}"
 NODEPOOL_CPU_LIMIT="${CLUSTER_NODEPOOL_CPU_LIMIT:-32}"
 NODEPOOL_MEMORY_LIMIT="${CLUSTER_NODEPOOL_MEMORY_LIMIT:-128Gi}"
 READY_TIMEOUT="${CLUSTER_READY_TIMEOUT:-90}"
+REAL_NODE="${CLUSTER_REAL_NODE:-auto}"
+case "$REAL_NODE" in
+  auto | on | off) ;;
+  *) die "CLUSTER_REAL_NODE must be auto, on or off (it is \"$REAL_NODE\")" ;;
+esac
 
 PKI="$CLUSTER_DATA_DIR/pki"
 CONF="$CLUSTER_DATA_DIR/conf"
@@ -82,6 +91,22 @@ YAML
   log "NodePool default: limits cpu=$NODEPOOL_CPU_LIMIT memory=$NODEPOOL_MEMORY_LIMIT, empty nodes removed after $CONSOLIDATE_AFTER"
 }
 
+# Whether this `up` brings the real node: prints nothing and fails when it does not, saying
+# why where the machine cannot run it.
+real_node_wanted() {
+  local reason
+  [[ "$REAL_NODE" == off ]] && return 1
+  if reason="$(bash "$CLUSTER_SCRIPT_DIR/real-node.sh" check)"; then return 0; fi
+  [[ "$REAL_NODE" == on ]] && die "CLUSTER_REAL_NODE=on, but this machine cannot run the real node: $reason"
+  log "real node: off, this machine cannot run it ($reason); every other part of the cluster runs"
+  return 1
+}
+
+real_node_ready() {
+  [[ "$(kubectl_cluster get node "$REAL_NODE_NAME" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
 # One `up` or `down` at a time per checkout; a second caller waits, then finds it up.
 mkdir -p "$CLUSTER_DATA_DIR"
 exec 8>"$CLUSTER_DATA_DIR/.lock"
@@ -91,6 +116,16 @@ if [[ -f "$CLUSTER_BUILD_COMPLETE" && -f "$CLUSTER_KUBECONFIG" ]] && all_compone
   && apiserver_ready >/dev/null 2>&1; then
   log "cluster is already up (kubeconfig: $CLUSTER_KUBECONFIG)"
   apply_nodepool
+  if real_node_wanted; then
+    if real_node_ready; then
+      bash "$CLUSTER_SCRIPT_DIR/real-node.sh" images
+    else
+      bash "$CLUSTER_SCRIPT_DIR/real-node.sh" start
+    fi
+  elif [[ -d "$NODE_DATA_DIR" ]]; then
+    stop_real_node
+    kubectl_cluster delete node "$REAL_NODE_NAME" --ignore-not-found >/dev/null
+  fi
   exit 0
 fi
 
@@ -122,7 +157,7 @@ trap on_exit EXIT
 
 # Every port the cluster listens on must be free before anything starts.
 for port in "$ETCD_CLIENT_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$SCHEDULER_PORT" \
-  "$KWOK_PORT" "$KARPENTER_METRICS_PORT" "$KARPENTER_HEALTH_PORT"; do
+  "$KWOK_PORT" "$KARPENTER_METRICS_PORT" "$KARPENTER_HEALTH_PORT" "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "port 127.0.0.1:$port is already in use (another cluster? set CLUSTER_*_PORT, see lib.sh)"
   fi
@@ -208,25 +243,25 @@ write_sumo_log() {
   awk 'BEGIN {
     ts = "2026-01-01T00:00:%02d.%09dZ stdout F "
     n = 0
-    lines[n++] = "[sumo-runner] job e2e: bundle sha256 verified, 3 files unpacked into /work/scenario"
-    lines[n++] = "[sumo-runner] running sumo -c grid.sumocfg --end 3600"
-    lines[n++] = "Eclipse SUMO sumo Version 1.28.0"
-    lines[n++] = " Build features: Linux-6.1 x86_64 GNU 12.2.0 Release FMI Proj GUI Intl SWIG"
-    lines[n++] = " Copyright (C) 2001-2025 German Aerospace Center (DLR) and others; https://sumo.dlr.de"
-    lines[n++] = "Loading net-file from '\''/input/network.net.xml.gz'\'' ... done (184ms)."
-    lines[n++] = "Loading additional-files from '\''/input/detectors.add.xml'\'' ... done (12ms)."
+    lines[n++] = "[sumo-runner] job e2e: bundle 5f1c0e9a2b7d verified, 3 files unpacked into /work/scenario"
+    lines[n++] = "[sumo-runner] running sumo -c scenario/grid.sumocfg --end 3600"
+    lines[n++] = "Loading net-file from '\''/work/scenario/grid.net.xml'\'' ... done (4ms)."
+    lines[n++] = "Loading route-files incrementally from '\''/work/scenario/grid.rou.xml'\''"
     lines[n++] = "Loading done."
     lines[n++] = "Simulation version 1.28.0 started with time: 0.00."
-    for (s = 0; s < 720; s++) {
-      t = s * 5
-      tot = int(4 * s + 10); act = int(180 + 120 * sin(s / 40.0)); if (act > tot) act = tot
+    # The runner puts SUMO'\''s current step line and its own progress line in the log once a
+    # second.
+    for (s = 0; s < 360; s++) {
+      t = s * 10
+      tot = int(8 * s + 10); act = int(180 + 120 * sin(s / 20.0)); if (act > tot) act = tot
       lines[n++] = sprintf("Step #%d.00 (%dms ~= %.2f*RT, ~%d.00UPS, vehicles TOT %d ACT %d BUF %d)", \
         t, 2 + s % 7, 1000 / (2 + s % 7), act * 1000 / (2 + s % 7), tot, act, s % 5)
-      if (s % 24 == 23) lines[n++] = sprintf("[sumo-runner] progress time=%d.00 end=3600.00 (%.1f%%) vehicles inserted=%d running=%d waiting=%d", t, t / 36.0, tot, act, s % 5)
-      if (s % 97 == 96) lines[n++] = sprintf("Warning: Teleporting vehicle '\''veh%d'\''; waited too long (jam), lane='\''e%d_0'\'', time=%d.00.", s * 3, s % 41, t)
+      lines[n++] = sprintf("[sumo-runner] progress time=%d.00 end=3600.00 (%.1f%%) vehicles inserted=%d running=%d waiting=%d", t, t / 36.0, tot, act, s % 5)
+      if (s % 48 == 47) lines[n++] = sprintf("Warning: Teleporting vehicle '\''veh%d'\''; waited too long (jam), lane='\''e%d_0'\'', time=%d.00.", s * 3, s % 41, t)
     }
+    lines[n++] = "Step #3599.00 (2ms ~= 500.00*RT, ~0.00UPS, vehicles TOT 2890 ACT 0 BUF 0)"
     lines[n++] = "[sumo-runner] progress time=3600.00 end=3600.00 (100.0%) vehicles inserted=2890 running=0 waiting=0"
-    lines[n++] = "Simulation ended at time: 3600.00"
+    lines[n++] = "Simulation ended at time: 3600.00."
     lines[n++] = "Reason: The final simulation step has been reached."
     lines[n++] = "Performance:"
     lines[n++] = " Duration: 3.41s"
@@ -244,9 +279,7 @@ write_sumo_log() {
     lines[n++] = " WaitingTime: 38.12"
     lines[n++] = " TimeLoss: 71.03"
     lines[n++] = " DepartDelay: 0.84"
-    lines[n++] = "DijkstraRouter answered 2890 queries and explored 61.42 edges on average."
-    lines[n++] = "DijkstraRouter spent 0.05s answering queries (0.02ms on average)."
-    lines[n++] = "[sumo-runner] succeeded: 2890 vehicles inserted, 2890 arrived, 7 teleported in 3600 simulated seconds (3.41 s, 1055.7x real time)"
+    lines[n++] = "[sumo-runner] succeeded: 2890 vehicles inserted, 2890 arrived, 7 teleported, 0 collided in 3600 simulated seconds (3.41 s, 1055.7x real time)"
     for (i = 0; i < n; i++) printf(ts "%s\n", int(i / 1000) % 60, (i % 1000) * 1000000, lines[i])
   }' >"$CONF/sumo-output.log"
 }
@@ -322,8 +355,9 @@ wait_ready etcd "/health" \
 
 log "starting kube-apiserver $K8S_VERSION"
 # Default admission plugins (they include NamespaceLifecycle, LimitRanger, ServiceAccount,
-# PodSecurity, ResourceQuota, ...); RBAC authorization. The service IP range only names
-# Service objects: nothing routes to it.
+# PodSecurity, ResourceQuota, ...) and NodeRestriction, which limits a kubelet to its own node
+# and its pods; the Node authorizer and RBAC. The service IP range only names Service objects:
+# nothing routes to it.
 start_component kube-apiserver "$BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --bind-address=127.0.0.1 \
@@ -333,6 +367,7 @@ start_component kube-apiserver "$BIN/kube-apiserver" \
   --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" \
   --authorization-mode=Node,RBAC \
+  --enable-admission-plugins=NodeRestriction \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" \
   --service-account-signing-key-file="$PKI/sa.key" \
@@ -387,12 +422,14 @@ wait_ready kube-controller-manager "/healthz" curl -fsSk --max-time 3 "https://1
 wait_ready kube-scheduler "/healthz" curl -fsSk --max-time 3 "https://127.0.0.1:$SCHEDULER_PORT/healthz"
 
 log "starting kwok $KWOK_VERSION"
-# kwok plays the kubelet of every node: node IP 127.0.0.1 and its own port, so the
-# apiserver's pods/log requests reach it on loopback.
+# kwok plays the kubelet of every node Karpenter's KWOK provider makes (they carry its label;
+# the real node does not): node IP 127.0.0.1 and its own port, so the apiserver's pods/log
+# requests reach it on loopback.
 start_component kwok "$BIN/kwok" \
   --kubeconfig="$CONF/kwok.kubeconfig" \
   --config="$CONF/kwok.yaml" \
-  --manage-all-nodes=true \
+  --manage-all-nodes=false \
+  --manage-nodes-with-label-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 \
   --node-port="$KWOK_PORT" \
   --server-address="127.0.0.1:$KWOK_PORT" \
@@ -425,6 +462,10 @@ wait_ready karpenter "/readyz" curl -fsS --max-time 3 "http://127.0.0.1:$KARPENT
 # ServiceAccount and the root CA ConfigMap exist in the default namespace.
 wait_ready kube-controller-manager "default ServiceAccount and kube-root-ca.crt" \
   kubectl_cluster get serviceaccount/default configmap/kube-root-ca.crt -n default
+
+if real_node_wanted; then
+  bash "$CLUSTER_SCRIPT_DIR/real-node.sh" start
+fi
 
 write_kubeconfig "$CLUSTER_KUBECONFIG.tmp" admin
 mv "$CLUSTER_KUBECONFIG.tmp" "$CLUSTER_KUBECONFIG"

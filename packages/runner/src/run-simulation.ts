@@ -158,7 +158,7 @@ export class SimulationRun {
       "--no-step-log",
       "false",
       "--step-log.period",
-      String(stepLogPeriod(begin, end, spec.parameters.step_length ?? 1)),
+      String(stepLogPeriod(spec.parameters.step_length ?? 1)),
     ];
     const [command, ...prefix] = [...this.#options.unbuffer, this.#options.sumoBinary];
     this.#say(
@@ -175,9 +175,18 @@ export class SimulationRun {
 
     let latest: RunProgress | undefined;
     let printed: RunProgress | undefined;
+    // SUMO's newest step line not yet in the log: of the many it writes, the log gets the one
+    // that is current at each progress tick (what a terminal would show), in order with the
+    // rest of SUMO's lines.
+    let pendingStep: string | undefined;
     let reason: ReturnType<typeof endReason>;
     const errors: string[] = [];
+    const flushStep = () => {
+      if (pendingStep !== undefined) stdout.write(`${pendingStep}\n`);
+      pendingStep = undefined;
+    };
     const printProgress = () => {
+      flushStep();
       if (latest && latest !== printed) {
         stdout.write(`${formatProgressLine(latest)}\n`);
         printed = latest;
@@ -188,9 +197,20 @@ export class SimulationRun {
     const out = new LineSplitter();
     const onOut = (lines: string[]) => {
       for (const line of lines) {
-        stdout.write(`${line}\n`);
         const step = parseStepLine(line);
-        if (step) latest = { ...step, end };
+        if (step) {
+          latest = { ...step, end };
+          pendingStep = line;
+          continue;
+        }
+        // The run's last progress, at the time SUMO ended, goes before SUMO's closing lines,
+        // where a reader expects it.
+        const ended = SIMULATION_ENDED.exec(line);
+        if (ended && latest) {
+          latest = { ...latest, time: Number(ended[1]) };
+          printProgress();
+        } else flushStep();
+        stdout.write(`${line}\n`);
         reason = endReason(line) ?? reason;
       }
     };
@@ -280,13 +300,17 @@ function result(report: RunReport): RunResult {
   return { report: fitReport(report), exitCode: RUNNER_EXIT_CODES[report.outcome as RunOutcome] };
 }
 
+/** SUMO's first closing line, e.g. `Simulation ended at time: 900.00.` */
+const SIMULATION_ENDED = /^Simulation ended at time: (\d+(?:\.\d+)?)/;
+
 /**
- * SUMO's step-log period for about 200 step lines over the run: enough to follow it, few
- * enough not to flood the log. 100 steps when the end is unknown.
+ * SUMO's step-log period: a step line every simulated second (every step when steps are
+ * longer). Progress can be no fresher than SUMO's last step line, and SUMO has no period in
+ * wall-clock time, so the lines come often; the runner reads them all and puts one a progress
+ * interval in the log.
  */
-export function stepLogPeriod(begin: number, end: number | null, stepLength: number): number {
-  if (end === null || end <= begin) return 100;
-  return Math.max(1, Math.round((end - begin) / stepLength / 200));
+export function stepLogPeriod(stepLength: number): number {
+  return Math.max(1, Math.round(1 / stepLength));
 }
 
 /** The report as it must leave: JSON within the termination message's 4 KiB. */
