@@ -142,6 +142,33 @@ describe("a job's life", () => {
   });
 });
 
+describe("a pod Kubernetes takes away", () => {
+  it("is replaced, and the job still ends SUCCEEDED", async () => {
+    const submitted = await tenant.submit(simulatedRun(6));
+    const running = await tenant.waitForJob(
+      submitted.job_id,
+      "to run",
+      (j) => j.status === "RUNNING",
+    );
+    const namespace = running.kubernetes.namespace ?? "";
+    const evicted = running.kubernetes.pod_name ?? "";
+    // As a node drain does it: through the Eviction API.
+    await ctx.core.createNamespacedPodEviction({
+      name: evicted,
+      namespace,
+      body: { metadata: { name: evicted, namespace } },
+    });
+    const done = await tenant.waitForJob(
+      submitted.job_id,
+      "to end",
+      (j) => j.status === "SUCCEEDED" || j.status === "FAILED",
+    );
+    expect(done.status, done.failure_reason ?? "").toBe("SUCCEEDED");
+    expect(done.kubernetes.pod_name).toMatch(new RegExp(`^sim-${submitted.job_id}-`));
+    expect(done.kubernetes.pod_name).not.toBe(evicted);
+  });
+});
+
 describe("following a log", () => {
   it("streams lines until the pod ends", async () => {
     const submitted = await tenant.submit(simulatedRun(4));

@@ -183,7 +183,11 @@ describe("decideJobSync", () => {
       keepLogOf: podName,
     });
     expect(failedWith([exited(137, "OOMKilled")])).toMatchObject({
-      observed: { status: "FAILED", exitCode: 137, failureReason: "OOMKilled: exit code 137" },
+      observed: {
+        status: "FAILED",
+        exitCode: 137,
+        failureReason: "OOMKilled: the run went over its memory limit, exit code 137",
+      },
     });
     const sumoError = "Error: Could not load net-file 'grid.net.xml'.";
     expect(

@@ -1,5 +1,5 @@
 import type { V1Job, V1JobCondition, V1Pod } from "@kubernetes/client-node";
-import { makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
+import { failedRunMessage, makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
 import { describe, expect, it } from "vitest";
 import { deriveJobStatus } from "./derive-job-status.ts";
 
@@ -110,7 +110,19 @@ describe("deriveJobStatus", () => {
     expect(
       deriveJobStatus(JOB_ID, failedJob, [pod("Failed", terminated(137, "OOMKilled"))], NOW)
         .failureReason,
-    ).toBe("OOMKilled: exit code 137");
+    ).toBe("OOMKilled: the run went over its memory limit, exit code 137");
+    // The kernel took SUMO, the runner reported what it saw: the kernel's verdict comes first.
+    const sumoKilled = failedRunMessage("sumo_error", "SUMO was killed by SIGKILL");
+    expect(
+      deriveJobStatus(
+        JOB_ID,
+        failedJob,
+        [pod("Failed", terminated(10, "OOMKilled", sumoKilled))],
+        NOW,
+      ).failureReason,
+    ).toBe(
+      "OOMKilled: the run went over its memory limit, exit code 10 (SumoError: SUMO was killed by SIGKILL)",
+    );
     const deadline = job({
       type: "Failed",
       reason: "DeadlineExceeded",
@@ -122,6 +134,30 @@ describe("deriveJobStatus", () => {
       failureReason: "DeadlineExceeded: Job was active longer than specified deadline",
       finishedAt: T(30),
       exitCode: null,
+    });
+  });
+
+  it("waits for the replacement of a pod Kubernetes took away, unless the Job failed", () => {
+    const evicted: V1Pod = {
+      ...pod("Failed", terminated(137, "Error")),
+      status: {
+        ...pod("Failed", terminated(137, "Error")).status,
+        conditions: [{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI" }],
+      },
+    };
+    expect(deriveJobStatus(JOB_ID, job(), [evicted], NOW).status).toBe("PENDING");
+    const replacement: V1Pod = {
+      ...pod("Running", running),
+      metadata: { name: "replacement", creationTimestamp: T(1) },
+    };
+    expect(deriveJobStatus(JOB_ID, job(), [replacement, evicted], NOW)).toMatchObject({
+      status: "RUNNING",
+      podName: "replacement",
+    });
+    const failedJob = job({ type: "Failed", reason: "BackoffLimitExceeded" });
+    expect(deriveJobStatus(JOB_ID, failedJob, [evicted], NOW)).toMatchObject({
+      status: "FAILED",
+      exitCode: 137,
     });
   });
 

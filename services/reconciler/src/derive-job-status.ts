@@ -32,16 +32,18 @@ export function deriveJobStatus(
   pods: readonly V1Pod[],
   now: Date,
 ): ObservedJobStatus {
-  const pod = newestPod(pods);
+  const conditions = kubernetesJob?.status?.conditions ?? [];
+  const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === "True");
+  const complete = isTrue("Complete") ?? isTrue("SuccessCriteriaMet");
+  const failed = isTrue("Failed") ?? isTrue("FailureTarget");
+  // A pod Kubernetes took away is replaced (the Job's podFailurePolicy): until the Job says
+  // otherwise, its end is not the job's.
+  const pod = newestPod(failed ? pods : pods.filter((p) => !isDisrupted(p)));
   const container =
     pod?.status?.containerStatuses?.find((c) => c.name === SIMULATION_CONTAINER) ??
     pod?.status?.containerStatuses?.[0];
   const terminated = container?.state?.terminated;
   const phase = pod?.status?.phase;
-  const conditions = kubernetesJob?.status?.conditions ?? [];
-  const isTrue = (type: string) => conditions.find((c) => c.type === type && c.status === "True");
-  const complete = isTrue("Complete") ?? isTrue("SuccessCriteriaMet");
-  const failed = isTrue("Failed") ?? isTrue("FailureTarget");
 
   const base: ObservedJobStatus = {
     jobId,
@@ -81,6 +83,10 @@ export function deriveJobStatus(
     };
   }
   if (failed || phase === "Failed") {
+    // The kernel's or Kubernetes' verdict comes first: a runner whose SUMO the OOM killer took,
+    // or that the deadline stopped, reports what it saw (killed, interrupted), not why.
+    const killedByKubernetes =
+      failed?.reason === "DeadlineExceeded" || terminated?.reason === "OOMKilled";
     return {
       ...base,
       status: "FAILED",
@@ -88,9 +94,9 @@ export function deriveJobStatus(
       finishedAt: toDate(terminated?.finishedAt) ?? toDate(failed?.lastTransitionTime) ?? now,
       exitCode: terminated?.exitCode ?? null,
       failureReason:
-        report && report.outcome !== "succeeded" && failed?.reason !== "DeadlineExceeded"
+        report && report.outcome !== "succeeded" && !killedByKubernetes
           ? reportReason(report)
-          : failureReason(failed?.reason, failed?.message, terminated, pod),
+          : failureReason(failed?.reason, failed?.message, terminated, pod, report),
       result: report?.summary ?? null,
     };
   }
@@ -103,9 +109,14 @@ function failureReason(
   jobMessage: string | undefined,
   terminated: { reason?: string; exitCode: number; message?: string } | undefined,
   pod: V1Pod | undefined,
+  report: RunReport | undefined,
 ): string {
   if (jobReason === "DeadlineExceeded") {
     return `DeadlineExceeded: ${jobMessage ?? "the job ran longer than its deadline"}`;
+  }
+  if (terminated?.reason === "OOMKilled") {
+    const seen = report && report.outcome !== "succeeded" ? ` (${reportReason(report)})` : "";
+    return `OOMKilled: the run went over its memory limit, exit code ${terminated.exitCode}${seen}`;
   }
   if (terminated) {
     const reason = terminated.reason ?? "Error";
@@ -126,6 +137,14 @@ function reportReason(report: RunReport): string {
       ? "the runner reported success without a summary"
       : (report.reason ?? "no reason given");
   return `${label}: ${detail}`;
+}
+
+/** Whether Kubernetes marked the pod as one it took away (DisruptionTarget). */
+function isDisrupted(pod: V1Pod): boolean {
+  return (
+    pod.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True") ??
+    false
+  );
 }
 
 /** The most recently created of a job's pods: the one whose state is the job's. */

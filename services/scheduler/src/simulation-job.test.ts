@@ -42,6 +42,10 @@ describe("buildSimulationJob", () => {
       ttlSecondsAfterFinished: 120,
       activeDeadlineSeconds: 600,
     });
+    // Only a pod Kubernetes took away (DisruptionTarget) is replaced without counting.
+    expect(manifest.spec?.podFailurePolicy?.rules).toEqual([
+      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+    ]);
     expect(pod?.restartPolicy).toBe("Never");
     const resources = { cpu: "1500m", memory: "512Mi", "ephemeral-storage": "2Gi" };
     expect(container?.resources).toEqual({ requests: resources, limits: resources });

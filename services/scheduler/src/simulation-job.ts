@@ -34,8 +34,8 @@ export const RUN_ANNOTATIONS = {
 } as const;
 
 /**
- * The Kubernetes Job of a platform job: one pod, never restarted or retried, requests equal to
- * limits, Pod Security "restricted", no ServiceAccount token, a read-only root filesystem. The
+ * The Kubernetes Job of a platform job: one pod, never restarted or retried (but replaced when
+ * Kubernetes itself disrupted it), requests equal to limits, Pod Security "restricted", no ServiceAccount token, a read-only root filesystem. The
  * container runs the runner, which reads the scenario from files (the ConfigMap of
  * buildScenarioConfigMap) and works in a size-limited emptyDir; nothing of the scenario is in
  * its environment, where Kubernetes would expand `$(VAR)`. The name comes from the job id, so
@@ -60,6 +60,16 @@ export function buildSimulationJob(job: Job, config: SimulationJobConfig): V1Job
     },
     spec: {
       backoffLimit: 0,
+      // A pod Kubernetes took away (its node drained or removed, a taint it does not tolerate,
+      // preemption) did not fail the run: the Job starts another without counting it.
+      podFailurePolicy: {
+        rules: [
+          {
+            action: "Ignore",
+            onPodConditions: [{ type: "DisruptionTarget", status: "True" }],
+          },
+        ],
+      },
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       activeDeadlineSeconds: config.activeDeadlineSeconds,
       template: {
