@@ -1,8 +1,9 @@
 // The project's local Kubernetes cluster (test/cluster/), driven from TypeScript.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { open, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { DATA_DIR } from "@sumo/db/embedded";
 import { LOCAL_CLUSTER_KUBECONFIG } from "@sumo/kubernetes";
 import { REPO_ROOT } from "./platform.ts";
@@ -119,4 +120,51 @@ export async function stopLocalClusterComponent(
       }
     },
   };
+}
+
+/** The local cluster's settings that the tests need, as test/cluster/lib.sh defines them. */
+export interface RealNodeSettings {
+  /** The real node's name (REAL_NODE_NAME). */
+  name: string;
+  /** The label it carries and the key of its NoSchedule taint (REAL_NODE_LABEL). */
+  label: string;
+  /** Its state: the kubelet's and containerd's folders (NODE_DATA_DIR). */
+  dataDir: string;
+  /** kubectl, ctr and the rest (CLUSTER_BIN_DIR, NODE_BIN_DIR). */
+  clusterBinDir: string;
+  nodeBinDir: string;
+  /** Whether this run must have it: the local cluster (KUBECONFIG unset), CLUSTER_REAL_NODE
+   * not "off", and a machine that can run it (real-node.sh check). Elsewhere its tests skip. */
+  expected: boolean;
+}
+
+/** The namespace label that makes the test bed's placement policy send a namespace's pods to
+ * the real node (test/cluster/real-node-placement.yaml). */
+export const REAL_NODE_PLACEMENT_LABEL = { "sumo-k8.dev/placement": "real-node" } as const;
+
+const execFileAsync = promisify(execFile);
+let realNodeSettings: Promise<RealNodeSettings> | undefined;
+
+/** What the tests need to know of the local cluster's real node (test/cluster/real-node.sh). */
+export function realNode(): Promise<RealNodeSettings> {
+  realNodeSettings ??= (async () => {
+    const lib = path.join(REPO_ROOT, "test/cluster/lib.sh");
+    const { stdout } = await execFileAsync("bash", [
+      "-c",
+      `source "${lib}" && printf '%s\\n' "$REAL_NODE_NAME" "$REAL_NODE_LABEL" "$NODE_DATA_DIR" "$CLUSTER_BIN_DIR" "$NODE_BIN_DIR"`,
+    ]);
+    const [name = "", label = "", dataDir = "", clusterBinDir = "", nodeBinDir = ""] = stdout
+      .trim()
+      .split("\n");
+    const check = await execFileAsync("bash", [
+      path.join(REPO_ROOT, "test/cluster/real-node.sh"),
+      "check",
+    ]).then(
+      () => true,
+      () => false,
+    );
+    const expected = !process.env.KUBECONFIG && process.env.CLUSTER_REAL_NODE !== "off" && check;
+    return { name, label, dataDir, clusterBinDir, nodeBinDir, expected };
+  })();
+  return realNodeSettings;
 }

@@ -13,6 +13,12 @@ KARPENTER_VERSION=v1.15.0    # sigs.k8s.io/karpenter/kwok: Karpenter with its KW
 # Bump when the build recipe in build.sh changes in a way that changes the binaries.
 BUILD_RECIPE=1
 
+# The real node (node.sh): a kubelet at K8S_VERSION with these, built like the rest.
+RUNC_VERSION=v1.4.4           # with seccomp (cgo, libseccomp)
+CONTAINERD_VERSION=v2.2.10    # containerd, containerd-shim-runc-v2, ctr
+CNI_PLUGINS_VERSION=v1.9.1    # bridge, host-local, loopback
+NODE_BUILD_RECIPE=1
+
 CLUSTER_SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$CLUSTER_SCRIPT_DIR/../.." && pwd)"
 
@@ -26,6 +32,12 @@ CLUSTER_BUILD_KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_
 CLUSTER_BUILD_DIR="$CLUSTER_CACHE_ROOT/$CLUSTER_BUILD_KEY"
 CLUSTER_BIN_DIR="$CLUSTER_BUILD_DIR/bin"
 CLUSTER_BUILD_COMPLETE="$CLUSTER_BIN_DIR/.complete"
+# The real node's binaries have a key of their own: they build only where the node runs, and
+# a change to them leaves the control plane's build alone.
+NODE_BUILD_KEY="node_k8s-${K8S_VERSION}_runc-${RUNC_VERSION}_containerd-${CONTAINERD_VERSION}_cni-${CNI_PLUGINS_VERSION}_r${NODE_BUILD_RECIPE}"
+NODE_BUILD_DIR="$CLUSTER_CACHE_ROOT/$NODE_BUILD_KEY"
+NODE_BIN_DIR="$NODE_BUILD_DIR/bin"
+NODE_BUILD_COMPLETE="$NODE_BIN_DIR/.complete"
 
 # Loopback ports, all below the range Linux hands out for outgoing connections (32768-60999),
 # so a client socket never holds one when a component starts. Overridable so two checkouts on
@@ -38,9 +50,21 @@ SCHEDULER_PORT="${CLUSTER_SCHEDULER_PORT:-30259}"
 KWOK_PORT="${CLUSTER_KWOK_PORT:-30250}"           # fake kubelets' API (pods/log) and kwok's health
 KARPENTER_METRICS_PORT="${CLUSTER_KARPENTER_METRICS_PORT:-30080}"
 KARPENTER_HEALTH_PORT="${CLUSTER_KARPENTER_HEALTH_PORT:-30081}"
+KUBELET_PORT="${CLUSTER_KUBELET_PORT:-30270}"            # the real node's kubelet API (pods/log, exec)
+KUBELET_HEALTHZ_PORT="${CLUSTER_KUBELET_HEALTHZ_PORT:-30271}"
+
+# The real node: a kubelet with containerd and runc, beside the KWOK nodes. Its state (the
+# kubelet's and containerd's folders, pod logs) is under NODE_DATA_DIR; its pods' network is a
+# bridge inside a network namespace of its own.
+REAL_NODE_NAME=real-node-1
+NODE_DATA_DIR="$CLUSTER_DATA_DIR/node"
+# The label the real node carries and the taint that keeps every other pod off it; the test
+# bed's placement policy (node.sh) gives both to the pods that must really run.
+REAL_NODE_LABEL=sumo-k8.dev/real-node
 
 # Components in start order.
 CLUSTER_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok karpenter)
+NODE_COMPONENTS=(containerd kubelet)
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -53,7 +77,7 @@ log_file() { echo "$CLUSTER_DATA_DIR/logs/$1.log"; }
 is_cluster_process() {
   local pid="$1" exe
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
-  [[ "$exe" == "$CLUSTER_BIN_DIR/"* ]] || return 1
+  [[ "$exe" == "$CLUSTER_BIN_DIR/"* || "$exe" == "$NODE_BIN_DIR/"* ]] || return 1
   tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CLUSTER_DATA_DIR/" \
     || tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qF -- "$CLUSTER_DATA_DIR/"
 }
@@ -81,12 +105,64 @@ cluster_process_pids() {
   return 0
 }
 
+# The real node's pods live under one cgroup of this checkout's own in each hierarchy.
+NODE_CGROUP_ROOT="sumo-k8-node-$(printf %s "$CLUSTER_DATA_DIR" | sha256sum | cut -c1-10)"
+
+# Prints the real node's cgroup folder in each mounted hierarchy (cgroup v1: one per
+# controller; v2: one), whether or not it exists.
+node_cgroup_dirs() {
+  local mnt type
+  while read -r _ mnt type _; do
+    [[ "$type" == cgroup || "$type" == cgroup2 ]] && echo "$mnt/$NODE_CGROUP_ROOT"
+  done </proc/mounts
+  return 0
+}
+
+# Stops the real node: the kubelet, containerd and its shims (SIGTERM, SIGKILL after the
+# grace period), then kills what is left in its cgroups (the containers) and removes them,
+# and deletes its state. Safe when nothing of it runs.
+stop_real_node() {
+  local name pid pids=() deadline dir dirs=() try
+  for name in "${NODE_COMPONENTS[@]}"; do
+    if pid="$(component_pid "$name")"; then log "stopping real node's $name (pid $pid)"; fi
+    rm -f "$(pid_file "$name")"
+  done
+  node_pids() { cluster_process_pids | while read -r pid; do
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$NODE_BIN_DIR/"* ]] && echo "$pid"; done; }
+  mapfile -t pids < <(node_pids)
+  if ((${#pids[@]})); then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    deadline=$((SECONDS + ${CLUSTER_STOP_GRACE:-3}))
+    while ((SECONDS < deadline)); do
+      mapfile -t pids < <(node_pids)
+      ((${#pids[@]})) || break
+      sleep 0.1
+    done
+    ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null
+  fi
+  mapfile -t dirs < <(node_cgroup_dirs)
+  for ((try = 0; try < 100; try++)); do
+    mapfile -t pids < <(for dir in "${dirs[@]}"; do
+      [[ -d "$dir" ]] && find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u)
+    ((${#pids[@]})) || break
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    sleep 0.1
+  done
+  ((${#pids[@]})) && log "WARNING: processes left in the real node's cgroups: ${pids[*]}"
+  for dir in "${dirs[@]}"; do
+    [[ -d "$dir" ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  rm -rf "$NODE_DATA_DIR"
+  return 0
+}
+
 # Stops every component. The cluster's state is thrown away on `down`, so there is nothing
 # to shut down gracefully for: all get SIGTERM at once (kube-apiserver alone can take 15 s
 # to exit on it), and whatever still runs after CLUSTER_STOP_GRACE seconds (default 3) gets
 # SIGKILL. Includes strays whose pid files were lost. Removes pid files, keeps logs.
 stop_all_components() {
   local name pid pids=() deadline
+  stop_real_node
   for name in "${CLUSTER_COMPONENTS[@]}"; do
     if pid="$(component_pid "$name")"; then
       log "stopping $name (pid $pid)"

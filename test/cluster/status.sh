@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shows whether this checkout's local cluster is up: each component's process, the
-# apiserver's readiness, and the nodes, NodePool and NodeClaims Karpenter manages.
+# apiserver's readiness, the real node, and the nodes, NodePool and NodeClaims Karpenter
+# manages.
 # Exits 0 when every component runs and the apiserver is ready, 1 otherwise.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,6 +33,14 @@ fi
 
 if ((running == ${#CLUSTER_COMPONENTS[@]})) && $ready; then
   echo "state:      UP"
+  if [[ -d "$NODE_DATA_DIR" ]]; then
+    node_ready="$(kubectl_cluster get node "$REAL_NODE_NAME" \
+      -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)"
+    echo "real node:  $REAL_NODE_NAME, Ready: ${node_ready:-not registered} (kubelet $K8S_VERSION, containerd $CONTAINERD_VERSION, runc $RUNC_VERSION)"
+    bash "$CLUSTER_SCRIPT_DIR/real-node.sh" status
+  else
+    echo "real node:  off (CLUSTER_REAL_NODE, see real-node.sh)"
+  fi
   echo "kubeconfig: $CLUSTER_KUBECONFIG"
   echo
   kubectl_cluster get nodepools,nodeclaims,nodes -o wide 2>&1 | sed 's/^/  /'

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
@@ -15,7 +16,13 @@ import {
   findTenantByName,
   issueApiKey,
 } from "@sumo/db/queries";
-import { ensureLocalCluster, type LocalCluster } from "../local-cluster.ts";
+import { apiStatusCode, loadKubeConfig, tenantNamespaceName } from "@sumo/kubernetes";
+import {
+  ensureLocalCluster,
+  type LocalCluster,
+  REAL_NODE_PLACEMENT_LABEL,
+  realNode,
+} from "../local-cluster.ts";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
 
@@ -34,7 +41,7 @@ say("sumo-k8 dev: starting PostgreSQL");
 const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
 const databaseUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
 await migrate(databaseUrl);
-const demoApiKey = await ensureDemoTenantKey(databaseUrl);
+const { tenantId: demoTenantId, apiKey: demoApiKey } = await ensureDemoTenant(databaseUrl);
 const adminToken = (await savedCredential("admin_token")) ?? randomBytes(24).toString("base64url");
 
 let cluster: LocalCluster | undefined;
@@ -43,6 +50,7 @@ if (!process.env.KUBECONFIG) {
   cluster = await ensureLocalCluster();
 }
 const kubeconfig = process.env.KUBECONFIG ?? cluster?.kubeconfig;
+const demoRunsForReal = cluster ? await placeDemoTenantOnRealNode() : false;
 
 let stopping = false;
 const platform = new PlatformProcesses({
@@ -90,6 +98,7 @@ const credentials = {
   kubeconfig,
   logs: LOG_DIR,
   demo_scenario: DEMO_SCENARIO,
+  demo_runs_on_real_node: demoRunsForReal,
   curl_example: curlExample,
   upload_example: uploadExample,
 };
@@ -99,6 +108,7 @@ say(`
 sumo-k8 is running.
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
   demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}, scenario ${DEMO_SCENARIO}
+  demo jobs run  ${demoRunsForReal ? "on the local cluster's real node: SUMO really simulates" : "on simulated (KWOK) nodes: the runner's contract, not SUMO"}
   admin API      ${adminUrl}        (docs: ${adminUrl}/docs)
   admin token    ${adminToken}
   database       ${databaseUrl}
@@ -153,16 +163,45 @@ async function ensureDemoScenario(api: string, apiKey: string): Promise<void> {
   await uploadScenario(api, apiKey, DEMO_SCENARIO, await gridBundle({ gridNumber: 4, end: 600 }));
 }
 
-/** The demo tenant's key from the last run if it is still live, else a new one. */
-async function ensureDemoTenantKey(url: string): Promise<string> {
+/** The demo tenant, with its key from the last run if that is still live, else a new one. */
+async function ensureDemoTenant(url: string): Promise<{ tenantId: string; apiKey: string }> {
   const database = createDatabaseClient(url, { maxConnections: 1 });
   try {
     const saved = await savedCredential("demo_api_key");
-    if (saved && (await findTenantByApiKeyHash(database.db, hashApiKey(saved)))) return saved;
+    const owner = saved && (await findTenantByApiKeyHash(database.db, hashApiKey(saved)));
+    if (saved && owner) return { tenantId: owner.tenantId, apiKey: saved };
     const existing = await findTenantByName(database.db, DEMO_TENANT);
-    if (existing) return (await issueApiKey(database.db, existing.id)).apiKey;
-    return (await createTenantWithApiKey(database.db, { name: DEMO_TENANT })).apiKey;
+    if (existing) {
+      return {
+        tenantId: existing.id,
+        apiKey: (await issueApiKey(database.db, existing.id)).apiKey,
+      };
+    }
+    const created = await createTenantWithApiKey(database.db, { name: DEMO_TENANT });
+    return { tenantId: created.tenant.id, apiKey: created.apiKey };
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Where the local cluster has its real node, the demo tenant's jobs run there, really
+ * simulating: its namespace gets the test bed's placement label (test/cluster/
+ * real-node-placement.yaml). Answers whether they do.
+ */
+async function placeDemoTenantOnRealNode(): Promise<boolean> {
+  const node = await realNode();
+  if (!node.expected) return false;
+  const core = loadKubeConfig({ kubeconfigPath: kubeconfig }).makeApiClient(CoreV1Api);
+  const name = tenantNamespaceName(demoTenantId);
+  try {
+    await core.createNamespace({ body: { metadata: { name, labels: REAL_NODE_PLACEMENT_LABEL } } });
+  } catch (error) {
+    if (apiStatusCode(error) !== 409) throw error;
+    await core.patchNamespace(
+      { name, body: { metadata: { labels: REAL_NODE_PLACEMENT_LABEL } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+  return true;
 }
