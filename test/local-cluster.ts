@@ -4,8 +4,10 @@ import { existsSync } from "node:fs";
 import { open, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { V1Pod } from "@kubernetes/client-node";
 import { DATA_DIR } from "@sumo/db/embedded";
 import { LOCAL_CLUSTER_KUBECONFIG } from "@sumo/kubernetes";
+import { DEFAULT_SIMULATION_IMAGE } from "@sumo/scenario";
 import { REPO_ROOT } from "./platform.ts";
 import { pollUntil } from "./poll-until.ts";
 
@@ -167,4 +169,46 @@ export function realNode(): Promise<RealNodeSettings> {
     return { name, label, dataDir, clusterBinDir, nodeBinDir, expected };
   })();
   return realNodeSettings;
+}
+
+/**
+ * A pod of the simulation image as the platform runs its own (restricted, requests = limits,
+ * no token), running `command`: for tests and benchmarks that use the real node directly.
+ */
+export function simulationImagePod(
+  name: string,
+  command: string[],
+  labels: Record<string, string> = {},
+): V1Pod {
+  return {
+    metadata: { name, labels },
+    spec: {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      containers: [
+        {
+          name: "main",
+          image: DEFAULT_SIMULATION_IMAGE,
+          imagePullPolicy: "Never",
+          command,
+          resources: {
+            requests: { cpu: "100m", memory: "128Mi" },
+            limits: { cpu: "100m", memory: "128Mi" },
+          },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+          },
+        },
+      ],
+    },
+  };
 }

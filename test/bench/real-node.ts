@@ -15,8 +15,12 @@ import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { CoreV1Api, makeInformer, type V1Pod } from "@kubernetes/client-node";
 import { loadKubeConfig } from "@sumo/kubernetes";
-import { DEFAULT_SIMULATION_IMAGE } from "@sumo/scenario";
-import { ensureLocalCluster, REAL_NODE_PLACEMENT_LABEL, realNode } from "../local-cluster.ts";
+import {
+  ensureLocalCluster,
+  REAL_NODE_PLACEMENT_LABEL,
+  realNode,
+  simulationImagePod,
+} from "../local-cluster.ts";
 import { REPO_ROOT } from "../platform.ts";
 import { summary } from "./stats.ts";
 
@@ -73,40 +77,8 @@ pods.on("add", onPod);
 pods.on("update", onPod);
 await pods.start();
 
-/** A pod as the platform's: the simulation image, restricted, requests = limits. */
-function pod(id: string): V1Pod {
-  return {
-    metadata: { name: id, labels: { [BENCH_LABEL]: id } },
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 0,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
-      containers: [
-        {
-          name: "main",
-          image: DEFAULT_SIMULATION_IMAGE,
-          imagePullPolicy: "Never",
-          command: ["sleep", "600"],
-          resources: {
-            requests: { cpu: "100m", memory: "64Mi" },
-            limits: { cpu: "100m", memory: "64Mi" },
-          },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-          },
-        },
-      ],
-    },
-  };
-}
+/** A pod as the platform's, sleeping: what is measured is its start. */
+const pod = (id: string) => simulationImagePod(id, ["sleep", "600"], { [BENCH_LABEL]: id });
 
 async function startPod(namespace: string, id: string): Promise<number> {
   const created = performance.now();

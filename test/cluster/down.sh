@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes this checkout's local cluster down: stops every component (SIGTERM, then SIGKILL
-# after a grace period), including strays whose pid files were lost, and deletes the
-# cluster's state (etcd data, certificates, kubeconfig). Logs stay in .data/cluster/logs/
+# after a grace period), including strays whose pid files were lost, and the real node with
+# every container it ran (its cgroups removed), and deletes the cluster's state (etcd data,
+# certificates, kubeconfig, the real node's folders). Logs stay in .data/cluster/logs/
 # for inspection. The build cache is left alone. Safe to run when nothing is up.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

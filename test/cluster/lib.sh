@@ -95,6 +95,16 @@ component_pid() {
 
 kubectl_cluster() { "$CLUSTER_BIN_DIR/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" "$@"; }
 
+# start_component NAME COMMAND...: runs COMMAND in its own session (so it outlives this
+# shell and its terminal), output to the component's log, pid to its pid file. It must not
+# inherit up's lock (fd 8), or the lock would outlive the script.
+start_component() {
+  local name="$1"; shift
+  setsid "$@" >"$(log_file "$name")" 2>&1 </dev/null 8>&- &
+  echo $! >"$(pid_file "$name")"
+  disown $!
+}
+
 # Prints the pids of all of this checkout's cluster processes, including any whose pid
 # file was lost. Other checkouts' clusters are never matched.
 cluster_process_pids() {

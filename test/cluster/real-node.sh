@@ -386,16 +386,6 @@ wait_until() {
   log "real node: $what ($((SECONDS - since))s)"
 }
 
-# start_component as up.sh defines it, for when this script runs on its own.
-if ! declare -F start_component >/dev/null; then
-  start_component() {
-    local name="$1"; shift
-    setsid "$@" >"$(log_file "$name")" 2>&1 </dev/null 8>&- &
-    echo $! >"$(pid_file "$name")"
-    disown $!
-  }
-fi
-
 start() {
   local reason
   if reason="$(cannot_run_reason)"; then die "this machine cannot run the real node: $reason"; fi

@@ -6,18 +6,12 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import {
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { DATA_DIR } from "@sumo/db/embedded";
 import { apiStatusCode, loadKubeConfig } from "@sumo/kubernetes";
-import { DEFAULT_SIMULATION_IMAGE, SUMO_VERSION } from "@sumo/scenario";
+import { SUMO_VERSION } from "@sumo/scenario";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REAL_NODE_PLACEMENT_LABEL, realNode } from "../local-cluster.ts";
+import { REAL_NODE_PLACEMENT_LABEL, realNode, simulationImagePod } from "../local-cluster.ts";
 import { pollUntil } from "../poll-until.ts";
 import { errorOf } from "./error-of.ts";
 
@@ -49,40 +43,6 @@ function asKubelet(): CoreV1Api {
     currentContext: "kubelet",
   });
   return kc.makeApiClient(CoreV1Api);
-}
-
-/** A pod of the simulation image running `command` as the platform's pods run. */
-function simulationPod(name: string, command: string[]): V1Pod {
-  return {
-    metadata: { name },
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
-      containers: [
-        {
-          name: "main",
-          image: DEFAULT_SIMULATION_IMAGE,
-          imagePullPolicy: "Never",
-          command,
-          resources: {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { cpu: "100m", memory: "128Mi" },
-          },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-          },
-        },
-      ],
-    },
-  };
 }
 
 describe.skipIf(!node.expected)("the real node", () => {
@@ -154,7 +114,7 @@ describe.skipIf(!node.expected)("the real node", () => {
     const name = "sumo-version";
     await core.createNamespacedPod({
       namespace: placed,
-      body: simulationPod(name, ["sumo", "--version"]),
+      body: simulationImagePod(name, ["sumo", "--version"]),
     });
     const created = await core.readNamespacedPod({ name, namespace: placed });
     expect(created.spec?.nodeSelector).toEqual({ [node.label]: "true" });
@@ -181,7 +141,7 @@ describe.skipIf(!node.expected)("the real node", () => {
     // real node's taint.
     await core.createNamespacedPod({
       namespace: unplaced,
-      body: simulationPod(name, ["sumo", "--version"]),
+      body: simulationImagePod(name, ["sumo", "--version"]),
     });
     const elsewhere = await core.readNamespacedPod({ name, namespace: unplaced });
     expect(elsewhere.spec?.nodeSelector).toBeUndefined();

@@ -302,16 +302,6 @@ YAML
 
 # --- processes ------------------------------------------------------------------------
 
-# start_component NAME COMMAND...: runs COMMAND in its own session (so it outlives this
-# shell and its terminal), output to the component's log, pid to its pid file. It must not
-# inherit the lock (fd 8), or the lock would outlive this script.
-start_component() {
-  local name="$1"; shift
-  setsid "$@" >"$(log_file "$name")" 2>&1 </dev/null 8>&- &
-  echo $! >"$(pid_file "$name")"
-  disown $!
-}
-
 # wait_ready NAME DESCRIPTION COMMAND...: polls COMMAND until it succeeds. Fails when the
 # component exits or READY_TIMEOUT passes, printing the last check's output and the
 # component's log tail.

@@ -128,6 +128,16 @@ async function submit(job: JobRequest & { scenario_id: string }): Promise<ApiJob
   return response.body as ApiJob;
 }
 
+/** A run of hours at `cpu` cores: the grid's 300 s of traffic, then a long stretch in tiny steps. */
+function submitLongRun(cpu: number): Promise<ApiJob> {
+  return submit({
+    scenario_id: "grid",
+    cpu_request: cpu,
+    memory_gi: 0.5,
+    scenario: { end: 100_000, step_length: 0.001 },
+  });
+}
+
 /** The job's pod, once the api says where it runs. */
 async function runningPod(job: ApiJob) {
   const running = await tenant.waitForJob(job.job_id, "to run", (j) => j.status === "RUNNING");
@@ -223,7 +233,6 @@ describe.skipIf(!node.expected)("a job on the real node", () => {
       scenario_id: "grid",
       cpu_request: 0.2,
       memory_gi: 0.5,
-      // Long enough to look inside: a tiny step over a long, empty stretch.
       scenario: { end: 100_000, step_length: 0.001 },
     });
     const { running } = await runningPod(submitted);
@@ -280,12 +289,7 @@ describe.skipIf(!node.expected)("a job on the real node", () => {
   });
 
   it("ends FAILED with DeadlineExceeded when it overruns its deadline", async () => {
-    const submitted = await submit({
-      scenario_id: "grid",
-      cpu_request: 0.1,
-      memory_gi: 0.5,
-      scenario: { end: 100_000, step_length: 0.001 },
-    });
+    const submitted = await submitLongRun(0.1);
     const failed = await tenant.waitForJob(
       submitted.job_id,
       "to end",
@@ -297,12 +301,7 @@ describe.skipIf(!node.expected)("a job on the real node", () => {
   });
 
   it("delivers SIGTERM to SUMO when its Job is deleted, and never ends SUCCEEDED", async () => {
-    const submitted = await submit({
-      scenario_id: "grid",
-      cpu_request: 0.2,
-      memory_gi: 0.5,
-      scenario: { end: 100_000, step_length: 0.001 },
-    });
+    const submitted = await submitLongRun(0.2);
     const { running } = await runningPod(submitted);
     // The runner's log, followed through the api, until the pod is gone.
     const followed = await fetch(
