@@ -95,6 +95,26 @@ component_pid() {
 
 kubectl_cluster() { "$CLUSTER_BIN_DIR/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" "$@"; }
 
+openssl_quiet() { openssl "$@" 2>/dev/null; }
+
+# issue_cert NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]: a key and a certificate
+# signed by the cluster's CA, in $PKI (the caller's: the cluster's pki folder).
+issue_cert() {
+  local name="$1" subject="$2" usage="$3" sans="${4:-}"
+  openssl_quiet req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" \
+    -keyout "$PKI/$name.key" -out "$PKI/$name.csr"
+  {
+    echo "basicConstraints=CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$usage"
+    [[ -n "$sans" ]] && echo "subjectAltName=$sans"
+  } >"$PKI/$name.ext"
+  openssl_quiet x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days 3650 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt"
+  rm -f "$PKI/$name.csr" "$PKI/$name.ext"
+  chmod 600 "$PKI/$name.key"
+}
+
 # start_component NAME COMMAND...: runs COMMAND in its own session (so it outlives this
 # shell and its terminal), output to the component's log, pid to its pid file. It must not
 # inherit up's lock (fd 8), or the lock would outlive the script.

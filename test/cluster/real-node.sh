@@ -82,27 +82,12 @@ create_node_cgroups() {
 
 # --- start ------------------------------------------------------------------------------
 
+# The kubelet's client certificate (its identity: system:node:<name> in system:nodes, as the
+# Node authorizer expects) and its serving certificate, from the cluster's CA.
 issue_node_certs() {
-  # issue_cert comes from up.sh's PKI; here the same with the cluster's CA.
-  local name subject usage sans
-  while read -r name subject usage sans; do
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" \
-      -keyout "$PKI/$name.key" -out "$PKI/$name.csr" 2>/dev/null
-    {
-      echo "basicConstraints=CA:FALSE"
-      echo "keyUsage=critical,digitalSignature,keyEncipherment"
-      echo "extendedKeyUsage=$usage"
-      [[ "$sans" != - ]] && echo "subjectAltName=$sans"
-    } >"$PKI/$name.ext"
-    openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
-      -set_serial "0x$(openssl rand -hex 16)" -days 3650 -extfile "$PKI/$name.ext" \
-      -out "$PKI/$name.crt" 2>/dev/null
-    rm -f "$PKI/$name.csr" "$PKI/$name.ext"
-    chmod 600 "$PKI/$name.key"
-  done <<CERTS
-kubelet-client /O=system:nodes/CN=system:node:$REAL_NODE_NAME clientAuth -
-kubelet-serving /CN=system:node:$REAL_NODE_NAME serverAuth IP:127.0.0.1,DNS:$REAL_NODE_NAME
-CERTS
+  issue_cert kubelet-client "/O=system:nodes/CN=system:node:$REAL_NODE_NAME" clientAuth
+  issue_cert kubelet-serving "/CN=system:node:$REAL_NODE_NAME" serverAuth \
+    "IP:127.0.0.1,DNS:$REAL_NODE_NAME"
 }
 
 write_node_config() {

@@ -168,25 +168,8 @@ done
 # manager and scheduler use the identities their bootstrap RBAC roles are bound to.
 
 log "generating certificates"
-openssl_quiet() { openssl "$@" 2>/dev/null; }
 openssl_quiet req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
   -subj "/CN=sumo-k8-local-ca" -keyout "$PKI/ca.key" -out "$PKI/ca.crt"
-
-# issue_cert NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
-issue_cert() {
-  local name="$1" subject="$2" usage="$3" sans="${4:-}"
-  openssl_quiet req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" \
-    -keyout "$PKI/$name.key" -out "$PKI/$name.csr"
-  {
-    echo "basicConstraints=CA:FALSE"
-    echo "keyUsage=critical,digitalSignature,keyEncipherment"
-    echo "extendedKeyUsage=$usage"
-    [[ -n "$sans" ]] && echo "subjectAltName=$sans"
-  } >"$PKI/$name.ext"
-  openssl_quiet x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -days 3650 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt"
-  rm -f "$PKI/$name.csr" "$PKI/$name.ext"
-}
 issue_cert apiserver "/CN=kube-apiserver" serverAuth \
   "IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:10.96.0.1"
 issue_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
@@ -346,8 +329,9 @@ wait_ready etcd "/health" \
 log "starting kube-apiserver $K8S_VERSION"
 # Default admission plugins (they include NamespaceLifecycle, LimitRanger, ServiceAccount,
 # PodSecurity, ResourceQuota, ...) and NodeRestriction, which limits a kubelet to its own node
-# and its pods; the Node authorizer and RBAC. The service IP range only names Service objects:
-# nothing routes to it.
+# and its pods; the Node authorizer and RBAC. Kubelets' serving certificates (kwok's and the
+# real node's) are checked against the cluster's CA. The service IP range only names Service
+# objects: nothing routes to it.
 start_component kube-apiserver "$BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --bind-address=127.0.0.1 \
@@ -364,6 +348,7 @@ start_component kube-apiserver "$BIN/kube-apiserver" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
   --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority="$PKI/ca.crt" \
   --kubelet-preferred-address-types=InternalIP \
   --requestheader-client-ca-file="$PKI/ca.crt" \
   --requestheader-allowed-names=front-proxy-client \
