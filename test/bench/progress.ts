@@ -43,11 +43,9 @@ const platform = new PlatformProcesses({
   databaseUrl: database.url,
   kubeconfig: kubeconfigPath,
   logDir: path.join(DATA_DIR, "bench-logs"),
-  env: {
-    api: { PROGRESS_REFRESH_SECONDS: String(REFRESH_SECONDS), LOG_LEVEL: "warn" },
-    reconciler: { LOG_LEVEL: "warn" },
-    scheduler: { LOG_LEVEL: "warn" },
-  },
+  // The workers keep their info logs: their ready lines are how PlatformProcesses knows they
+  // started.
+  env: { api: { PROGRESS_REFRESH_SECONDS: String(REFRESH_SECONDS), LOG_LEVEL: "warn" } },
 });
 await platform.start();
 

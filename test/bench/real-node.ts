@@ -47,8 +47,12 @@ const realNodeScript = path.join(REPO_ROOT, "test/cluster/real-node.sh");
 await execFileAsync("bash", [realNodeScript, "stop"]);
 await core.deleteNode({ name: node.name });
 const restartStarted = performance.now();
-await execFileAsync("bash", [realNodeScript, "start"], { maxBuffer: 16 * 1024 * 1024 });
+const { stderr: startLog } = await execFileAsync("bash", [realNodeScript, "start"], {
+  maxBuffer: 16 * 1024 * 1024,
+});
 const restartSeconds = (performance.now() - restartStarted) / 1000;
+// real-node.sh's own account of the start, step by step.
+const startSteps = startLog.split("\n").filter((line) => line.includes("] real node: "));
 
 // --- 2. pod start latency ---------------------------------------------------------------
 const suffix = randomBytes(3).toString("hex");
@@ -128,6 +132,7 @@ say("");
 say(
   `real node restart (stop, start until Ready; build and images cached): ${restartSeconds.toFixed(1)} s`,
 );
+for (const step of startSteps) say(`  ${step}`);
 say(format("pod created -> Running, KWOK node (baseline)", kwok));
 say(format("pod created -> Running, real node", real));
 say(
