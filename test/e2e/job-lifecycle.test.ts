@@ -2,7 +2,7 @@
 // upload a scenario -> submit -> Kubernetes Job and its scenario ConfigMap -> pod Pending ->
 // node -> RUNNING with progress -> SUCCEEDED with the run's summary (or FAILED saying why) in
 // the api, logs readable before and after the Job's TTL cleanup.
-import { JOB_ID_LABEL } from "@sumo/kubernetes";
+import { JOB_ID_LABEL, MANAGED_SELECTOR } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
 import { gridBundle } from "../scenario-bundle.ts";
@@ -166,6 +166,79 @@ describe("a pod Kubernetes takes away", () => {
     expect(done.status, done.failure_reason ?? "").toBe("SUCCEEDED");
     expect(done.kubernetes.pod_name).toMatch(new RegExp(`^sim-${submitted.job_id}-`));
     expect(done.kubernetes.pod_name).not.toBe(evicted);
+  });
+});
+
+describe("cancelling", () => {
+  it("stops a running job: CANCELLED, its Kubernetes Job and pod gone, its log kept", async () => {
+    const submitted = await tenant.submit(simulatedRun(30));
+    const running = await tenant.waitForJob(
+      submitted.job_id,
+      "to run",
+      (j) => j.status === "RUNNING",
+    );
+    const cancel = await tenant.call("POST", `/v1/jobs/${submitted.job_id}/cancel`);
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ status: "CANCELLED", cancelled: { by: "tenant" } });
+
+    const namespace = running.kubernetes.namespace ?? "";
+    await pollUntil(
+      "the cancelled job's Kubernetes Job and pod to be gone",
+      async () => {
+        const [left, pods] = await Promise.all([
+          ctx.batch.listNamespacedJob({
+            namespace,
+            labelSelector: `${JOB_ID_LABEL}=${submitted.job_id}`,
+          }),
+          ctx.core.listNamespacedPod({
+            namespace,
+            labelSelector: `${JOB_ID_LABEL}=${submitted.job_id}`,
+          }),
+        ]);
+        const seen = left.items.length + pods.items.length;
+        return seen === 0 ? { done: true, value: undefined } : { done: false, seen };
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Kubernetes' end of the pod (the runner told to stop) never overwrites the cancellation.
+    const after = await tenant.job(submitted.job_id);
+    expect(after).toMatchObject({ status: "CANCELLED", result: null });
+    const log = await tenant.call("GET", `/v1/jobs/${submitted.job_id}/logs`);
+    expect(log.body.source).toBe("database");
+    expect(log.body.lines.length).toBeGreaterThan(0);
+  });
+
+  it("leaves no Kubernetes Job behind for jobs cancelled as they are scheduled", async () => {
+    const busy = await ctx.createTenant({ maxConcurrentJobs: 20, cpuLimit: 20, memoryLimitGi: 20 });
+    const submitted = await Promise.all(
+      Array.from({ length: 12 }, () => busy.submit(simulatedRun(20))),
+    );
+    // Cancelled 0 to 330 ms after submission: before, while and after the scheduler creates
+    // their Jobs.
+    const cancelled = await Promise.all(
+      submitted.map(async (job, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 30));
+        return busy.call("POST", `/v1/jobs/${job.job_id}/cancel`);
+      }),
+    );
+    expect(cancelled.map((c) => c.body.status)).toEqual(submitted.map(() => "CANCELLED"));
+    const namespace = `sumo-tenant-${busy.tenantId}`;
+    await pollUntil(
+      "every cancelled job's Kubernetes Job to be gone",
+      async () => {
+        const left = await ctx.batch.listNamespacedJob({
+          namespace,
+          labelSelector: MANAGED_SELECTOR,
+        });
+        return left.items.length === 0
+          ? { done: true, value: undefined }
+          : { done: false, seen: left.items.map((j) => j.metadata?.name) };
+      },
+      { timeoutMs: 60_000 },
+    );
+    for (const job of submitted) {
+      expect((await busy.job(job.job_id)).status).toBe("CANCELLED");
+    }
   });
 });
 

@@ -300,6 +300,22 @@ describe.skipIf(!node.expected)("a job on the real node", () => {
     expect(failed.failure_reason).toMatch(/^DeadlineExceeded/);
   });
 
+  it("stops SUMO with SIGTERM when the job is cancelled: CANCELLED, never SUCCEEDED", async () => {
+    const submitted = await submitLongRun(0.2);
+    await runningPod(submitted);
+    const followed = await fetch(
+      `${ctx.platform.apiUrl}/v1/jobs/${submitted.job_id}/logs?follow=true&tail=20`,
+      { headers: { authorization: `Bearer ${tenant.apiKey}` } },
+    );
+    await tenant.waitForJob(submitted.job_id, "to report progress", (j) => j.progress !== null);
+    const cancel = await tenant.call("POST", `/v1/jobs/${submitted.job_id}/cancel`);
+    expect(cancel.body).toMatchObject({ status: "CANCELLED" });
+    const text = await followed.text();
+    expect(text).toContain("[sumo-runner] SIGTERM: stopping SUMO");
+    expect(text).toMatch(/Reason: Interrupted/);
+    expect((await tenant.job(submitted.job_id)).status).toBe("CANCELLED");
+  });
+
   it("delivers SIGTERM to SUMO when its Job is deleted, and never ends SUCCEEDED", async () => {
     const submitted = await submitLongRun(0.2);
     const { running } = await runningPod(submitted);

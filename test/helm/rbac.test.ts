@@ -236,7 +236,7 @@ describe("the scheduler's ServiceAccount", () => {
     expect(existing.metadata?.labels?.[JOB_ID_LABEL]).toBe(jobId);
   });
 
-  it("is refused Secrets, deletes, pods and reading Jobs cluster-wide (RBAC)", async () => {
+  it("is refused Secrets, deleting namespaces, pods and reading Jobs cluster-wide (RBAC)", async () => {
     const core = as.scheduler.makeApiClient(CoreV1Api);
     await forbidden(core.listNamespacedSecret({ namespace: release.namespace }));
     await forbidden(
@@ -250,16 +250,10 @@ describe("the scheduler's ServiceAccount", () => {
         body: { metadata: { name: "direct" }, spec: { containers: [{ name: "c", image: "x" }] } },
       }),
     );
-    await forbidden(
-      as.scheduler.makeApiClient(BatchV1Api).deleteNamespacedJob({
-        name: simulationJobName(fixture.jobId),
-        namespace: fixtureNamespace,
-      }),
-    );
     await forbidden(as.scheduler.makeApiClient(BatchV1Api).listJobForAllNamespaces());
   });
 
-  it("may only write tenant namespaces, kept restricted, and token-less Jobs (admission policy)", async () => {
+  it("may only write tenant namespaces, kept restricted, token-less Jobs, and delete its own Jobs (admission policy)", async () => {
     const objects = KubernetesObjectApi.makeApiClient(as.scheduler);
     const apply = (object: object) =>
       objects.patch(
@@ -324,6 +318,29 @@ describe("the scheduler's ServiceAccount", () => {
         batch.createNamespacedJob({ namespace: fixtureNamespace, body: withToken, dryRun: "All" }),
       ),
     ).toContain("without a token");
+
+    // A cancelled job's Kubernetes Job it may delete; anything else it may not.
+    await batch.deleteNamespacedJob({
+      name: simulationJobName(fixture.jobId),
+      namespace: fixtureNamespace,
+      dryRun: "All",
+    });
+    const foreign = `not-the-platforms-${randomUUID().slice(0, 8)}`;
+    await adminBatch.createNamespacedJob({
+      namespace: fixtureNamespace,
+      body: {
+        metadata: { name: foreign },
+        spec: {
+          suspend: true,
+          template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "x" }] } },
+        },
+      },
+    });
+    expect(
+      await forbidden(
+        batch.deleteNamespacedJob({ name: foreign, namespace: fixtureNamespace, dryRun: "All" }),
+      ),
+    ).toContain("the scheduler may only delete the platform's own Jobs");
   });
 });
 

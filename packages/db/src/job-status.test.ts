@@ -3,6 +3,7 @@ import {
   ACTIVE_JOB_STATUSES,
   canTransition,
   isTerminal,
+  JOB_STATUS_TRANSITIONS,
   JOB_STATUSES,
   OPEN_JOB_STATUSES,
   statusesThatMayBecome,
@@ -10,9 +11,9 @@ import {
 } from "./job-status.ts";
 
 describe("job statuses", () => {
-  it("end in SUCCEEDED or FAILED, and nothing leaves an ended job", () => {
-    expect(TERMINAL_JOB_STATUSES).toEqual(["SUCCEEDED", "FAILED"]);
-    expect(OPEN_JOB_STATUSES).toEqual(["PENDING", "RUNNING"]);
+  it("end in SUCCEEDED, FAILED or CANCELLED, and nothing leaves an ended job", () => {
+    expect(TERMINAL_JOB_STATUSES).toEqual(["SUCCEEDED", "FAILED", "CANCELLED"]);
+    expect(OPEN_JOB_STATUSES).toEqual(["QUEUED", "PENDING", "RUNNING"]);
     for (const ended of TERMINAL_JOB_STATUSES) {
       for (const to of JOB_STATUSES) expect(canTransition(ended, to)).toBe(false);
     }
@@ -26,17 +27,25 @@ describe("job statuses", () => {
       }
     }
     expect(canTransition("RUNNING", "PENDING")).toBe(false);
+    expect(canTransition("PENDING", "QUEUED")).toBe(false);
     expect(canTransition("PENDING", "SUCCEEDED")).toBe(true);
   });
 
-  it("count against the concurrent-job limit only while open", () => {
+  it("can be cancelled until they end; a queued job only starts or is cancelled (or can never fit)", () => {
+    for (const status of OPEN_JOB_STATUSES) expect(canTransition(status, "CANCELLED")).toBe(true);
+    expect(JOB_STATUS_TRANSITIONS.QUEUED).toEqual(["PENDING", "FAILED", "CANCELLED"]);
+  });
+
+  it("count against the concurrent-job limit only while given to Kubernetes and open", () => {
     for (const status of ACTIVE_JOB_STATUSES) expect(isTerminal(status)).toBe(false);
+    expect(ACTIVE_JOB_STATUSES).toEqual(["PENDING", "RUNNING"]);
   });
 
   it("let a write apply from earlier statuses, and to an open status again, never to an ended job", () => {
-    expect(statusesThatMayBecome("PENDING")).toEqual(["PENDING"]);
+    expect(statusesThatMayBecome("PENDING")).toEqual(["QUEUED", "PENDING"]);
     expect(statusesThatMayBecome("RUNNING")).toEqual(["PENDING", "RUNNING"]);
     expect(statusesThatMayBecome("SUCCEEDED")).toEqual(["PENDING", "RUNNING"]);
-    expect(statusesThatMayBecome("FAILED")).toEqual(["PENDING", "RUNNING"]);
+    expect(statusesThatMayBecome("FAILED")).toEqual(["QUEUED", "PENDING", "RUNNING"]);
+    expect(statusesThatMayBecome("CANCELLED")).toEqual(["QUEUED", "PENDING", "RUNNING"]);
   });
 });

@@ -4,27 +4,39 @@
 // two together. No imports: any process can read it without loading a database driver.
 
 /** Every status a job can be in, in the order a job moves through them. */
-export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+export const JOB_STATUSES = [
+  "QUEUED",
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /**
  * What each status may become. A status that may become nothing is terminal: the job has
  * ended, and nothing about it changes again.
  *
+ * - QUEUED: accepted into its tenant's queue (a sweep's member, or a submission that asked to
+ *   wait): it becomes PENDING when one of the tenant's slots frees, first in, first out.
  * - PENDING: accepted; the scheduler has not created its Kubernetes Job, or its pod is not
  *   running yet (waiting for quota or a node).
  * - RUNNING: its pod's container has started.
  * - SUCCEEDED: the simulation ran and exited 0.
  * - FAILED: it did not complete: a non-zero exit, killed (OOM, deadline), refused by Kubernetes,
- *   never schedulable, or lost.
+ *   never schedulable, or lost; or, queued, it can never fit its tenant's limits.
+ * - CANCELLED: a tenant or an admin cancelled it before it ended.
  *
  * A job may end without ever being seen RUNNING (a pod that ran between two observations).
  */
 export const JOB_STATUS_TRANSITIONS = {
-  PENDING: ["RUNNING", "SUCCEEDED", "FAILED"],
-  RUNNING: ["SUCCEEDED", "FAILED"],
+  QUEUED: ["PENDING", "FAILED", "CANCELLED"],
+  PENDING: ["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"],
+  RUNNING: ["SUCCEEDED", "FAILED", "CANCELLED"],
   SUCCEEDED: [],
   FAILED: [],
+  CANCELLED: [],
 } as const satisfies Record<JobStatus, readonly JobStatus[]>;
 
 /** A status no transition leaves: the job has ended. */
@@ -48,15 +60,21 @@ export const OPEN_JOB_STATUSES: readonly OpenJobStatus[] = JOB_STATUSES.filter(
 );
 
 /**
- * Statuses that count against a tenant's concurrent-job limit: accepted and not ended. A job
- * only ever leaves these statuses once it is in one (see JOB_STATUS_TRANSITIONS), which is what
- * lets admission count them under the tenant's lock.
+ * Statuses that count against a tenant's concurrent-job limit: given to Kubernetes and not
+ * ended (a QUEUED job waits for one of these slots). A job only ever leaves these statuses once
+ * it is in one (see JOB_STATUS_TRANSITIONS), and enters them only under its tenant's lock
+ * (admission, the queue's dispatch), which is what lets both count them there.
  */
 export const ACTIVE_JOB_STATUSES = [
   "PENDING",
   "RUNNING",
 ] as const satisfies readonly OpenJobStatus[];
 export type ActiveJobStatus = (typeof ACTIVE_JOB_STATUSES)[number];
+
+/** Whether a job in this status counts against its tenant's concurrent-job limit. */
+export function isActive(status: JobStatus): status is ActiveJobStatus {
+  return (ACTIVE_JOB_STATUSES as readonly JobStatus[]).includes(status);
+}
 
 /** Whether a job in `from` may move to `to` (a status never "moves" to itself). */
 export function canTransition(from: JobStatus, to: JobStatus): boolean {

@@ -27,11 +27,22 @@ export const TENANT_LIMITS_CHANGED_QUEUE = "tenant-limits-changed";
 export const tenantLimitsChangedMessage = z.object({ tenantId: z.uuid() });
 export type TenantLimitsChangedMessage = z.infer<typeof tenantLimitsChangedMessage>;
 
+/**
+ * A job that Kubernetes may have (PENDING, RUNNING) was cancelled: the scheduler deletes its
+ * Kubernetes Job, if there is one, and with it the pod. Written in the same transaction as the
+ * cancellation.
+ */
+export const JOB_CANCELLED_QUEUE = "job-cancelled";
+
+export const jobCancelledMessage = z.object({ jobId: z.uuid(), tenantId: z.uuid() });
+export type JobCancelledMessage = z.infer<typeof jobCancelledMessage>;
+
 /** The message each queue carries. */
 export interface QueueMessages {
   [JOB_SUBMITTED_QUEUE]: JobSubmittedMessage;
   [JOB_SUBMITTED_DEAD_LETTER_QUEUE]: JobSubmittedMessage;
   [TENANT_LIMITS_CHANGED_QUEUE]: TenantLimitsChangedMessage;
+  [JOB_CANCELLED_QUEUE]: JobCancelledMessage;
 }
 
 /**
@@ -84,6 +95,16 @@ export const QUEUE_DEFINITIONS: readonly Queue[] = [
     // another replica within seconds, not after expireInSeconds.
     heartbeatSeconds: 10,
     deadLetter: JOB_SUBMITTED_DEAD_LETTER_QUEUE,
+  },
+  {
+    name: JOB_CANCELLED_QUEUE,
+    notify: true,
+    // Transient Kubernetes errors: the delete is retried until the Job is gone.
+    retryLimit: 20,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 60,
+    heartbeatSeconds: 10,
   },
   {
     name: TENANT_LIMITS_CHANGED_QUEUE,

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 422,
   unknown_scenario: 422,
   scenario_name_taken: 409,
+  job_already_ended: 409,
   // A scenario bundle refused at upload (@sumo/scenario's BundleErrorCode, one for one).
   bundle_too_large: 413,
   not_an_archive: 422,

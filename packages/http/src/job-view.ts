@@ -1,8 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { ACTIVE_JOB_STATUSES, JOB_STATUSES, type JobStatus } from "@sumo/db/job-status";
-import type { JobCursor } from "@sumo/db/queries";
+import {
+  ACTIVE_JOB_STATUSES,
+  assertNever,
+  JOB_STATUSES,
+  type JobStatus,
+} from "@sumo/db/job-status";
+import type { CancelOutcome, JobCursor } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
 import { progressFraction, runSummarySchema } from "@sumo/scenario";
+import { ApiError } from "./errors.ts";
 import { encodePageCursor, pageCursorSchema } from "./page-cursor.ts";
 
 // A job as the HTTP APIs show it (snake_case, ISO timestamps); the api and admin share it.
@@ -74,6 +80,19 @@ export const jobSchema = z
         pod_name: z.string().nullable(),
       })
       .openapi({ description: "Where the job runs; null fields until it is scheduled." }),
+    cancelled: z
+      .object({
+        at: z.iso.datetime(),
+        by: z.enum(["tenant", "admin"]).openapi({
+          description: "Who cancelled it: the tenant through its API, or an admin.",
+        }),
+      })
+      .nullable()
+      .openapi({ description: "When the job was cancelled and by whom; null unless CANCELLED." }),
+    rerun_of: z
+      .uuid()
+      .nullable()
+      .openapi({ description: "The job this one runs again (POST /v1/jobs/{id}/rerun)." }),
     submitted_at: z.iso.datetime(),
     scheduled_at: z.iso.datetime().nullable(),
     started_at: z.iso.datetime().nullable(),
@@ -83,7 +102,12 @@ export const jobSchema = z
   .openapi("Job");
 
 export const jobWithScenarioSchema = jobSchema
-  .extend({ scenario: z.record(z.string(), z.unknown()).nullable() })
+  .extend({
+    scenario: z.record(z.string(), z.unknown()).nullable(),
+    reruns: z.array(z.uuid()).openapi({
+      description: "The jobs that run this one again, oldest first (at most 100).",
+    }),
+  })
   .openapi("JobWithScenario");
 
 export type JobView = z.infer<typeof jobSchema>;
@@ -122,6 +146,11 @@ export function toJobView(job: Job): JobView {
       job_name: job.kubernetesJobName,
       pod_name: job.podName,
     },
+    cancelled:
+      job.cancelledAt && job.cancelledBy
+        ? { at: job.cancelledAt.toISOString(), by: job.cancelledBy }
+        : null,
+    rerun_of: job.rerunOfJobId,
     submitted_at: job.submittedAt.toISOString(),
     scheduled_at: iso(job.scheduledAt),
     started_at: iso(job.startedAt),
@@ -138,4 +167,22 @@ export const jobCursorSchema = pageCursorSchema.transform(
 /** The opaque `next_cursor` of a page of jobs. */
 export function encodeJobCursor(cursor: JobCursor): string {
   return encodePageCursor({ at: cursor.submittedAt, id: cursor.id });
+}
+
+/** The cancelled job of a cancellation, or the ApiError that says why there is none. */
+export function cancelledJobOrThrow(outcome: CancelOutcome): Job {
+  switch (outcome.kind) {
+    case "cancelled":
+    case "already-cancelled":
+      return outcome.job;
+    case "ended":
+      throw new ApiError(
+        "job_already_ended",
+        `The job already ended ${outcome.job.status}; only a job that has not ended can be cancelled`,
+      );
+    case "not-found":
+      throw new ApiError("not_found", "No such job");
+    default:
+      return assertNever(outcome);
+  }
 }

@@ -15,49 +15,51 @@ export const MAX_SIMULATED_SECONDS = 365 * 24 * 3600;
 
 const seconds = z.number().min(0).max(MAX_SIMULATED_SECONDS);
 
-export const runParametersSchema = z
-  .strictObject({
-    seed: z
-      .int()
-      .min(0)
-      .max(MAX_SEED)
-      .optional()
-      .meta({ description: "Random seed (`--seed`); SUMO's default 23423 when absent." }),
-    begin: seconds.optional().meta({ description: "Begin time in seconds (`--begin`)." }),
-    end: seconds.optional().meta({
+/** Each run parameter on its own, every one optional: what a rerun may override. */
+export const runParameterFields = z.strictObject({
+  seed: z
+    .int()
+    .min(0)
+    .max(MAX_SEED)
+    .optional()
+    .meta({ description: "Random seed (`--seed`); SUMO's default 23423 when absent." }),
+  begin: seconds.optional().meta({ description: "Begin time in seconds (`--begin`)." }),
+  end: seconds.optional().meta({
+    description:
+      "End time in seconds (`--end`); without it, the configuration's end or until every vehicle has arrived.",
+  }),
+  step_length: z
+    .number()
+    .min(0.001)
+    .max(60)
+    .optional()
+    .meta({ description: "Seconds per simulation step (`--step-length`)." }),
+  scale: z
+    .number()
+    .positive()
+    .max(100)
+    .optional()
+    .meta({ description: "Demand factor: 1 loads the routes as they are (`--scale`)." }),
+  time_to_teleport: z.number().min(-1).max(MAX_SIMULATED_SECONDS).optional().meta({
+    description:
+      "Seconds a vehicle may be stuck before it is teleported; -1 never teleports (`--time-to-teleport`).",
+  }),
+  outputs: z
+    .array(z.enum(RUN_OUTPUTS))
+    .max(RUN_OUTPUTS.length)
+    .refine((outputs) => new Set(outputs).size === outputs.length, "each output at most once")
+    .optional()
+    .meta({
       description:
-        "End time in seconds (`--end`); without it, the configuration's end or until every vehicle has arrived.",
+        "Outputs written besides the statistics (`--summary-output`, `--tripinfo-output`).",
     }),
-    step_length: z
-      .number()
-      .min(0.001)
-      .max(60)
-      .optional()
-      .meta({ description: "Seconds per simulation step (`--step-length`)." }),
-    scale: z
-      .number()
-      .positive()
-      .max(100)
-      .optional()
-      .meta({ description: "Demand factor: 1 loads the routes as they are (`--scale`)." }),
-    time_to_teleport: z.number().min(-1).max(MAX_SIMULATED_SECONDS).optional().meta({
-      description:
-        "Seconds a vehicle may be stuck before it is teleported; -1 never teleports (`--time-to-teleport`).",
-    }),
-    outputs: z
-      .array(z.enum(RUN_OUTPUTS))
-      .max(RUN_OUTPUTS.length)
-      .refine((outputs) => new Set(outputs).size === outputs.length, "each output at most once")
-      .optional()
-      .meta({
-        description:
-          "Outputs written besides the statistics (`--summary-output`, `--tripinfo-output`).",
-      }),
-  })
-  .refine((p) => p.begin === undefined || p.end === undefined || p.end > p.begin, {
-    message: "end must be after begin",
-    path: ["end"],
-  });
+});
+
+/** A job's run parameters, checked together. */
+export const runParametersSchema = runParameterFields.refine(
+  (p) => p.begin === undefined || p.end === undefined || p.end > p.begin,
+  { message: "end must be after begin", path: ["end"] },
+);
 
 export type RunParameters = z.infer<typeof runParametersSchema>;
 

@@ -18,6 +18,8 @@ export interface JobSubmission {
   /** The tenant's scenario `request.scenario_id` names; undefined when it names none. */
   scenario: ResolvedScenario | undefined;
   idempotencyKey: string | undefined;
+  /** The job this submission runs again (POST /v1/jobs/{id}/rerun); undefined otherwise. */
+  rerunOf?: string;
 }
 
 /** What a job takes of its scenario when it is submitted: the bundle by content, and the config. */
@@ -73,7 +75,9 @@ export function admitSubmissions(
   const earlier = new Map(state.earlier);
   return submissions.map((submission) => {
     const fingerprint =
-      submission.idempotencyKey === undefined ? undefined : requestFingerprint(submission.request);
+      submission.idempotencyKey === undefined
+        ? undefined
+        : requestFingerprint(submission.request, submission.rerunOf);
     const recordKey =
       submission.idempotencyKey === undefined
         ? undefined
@@ -184,11 +188,14 @@ export function admitSubmission(
     scenario: request.scenario ?? null,
     cpuRequest: request.cpu_request,
     memoryGi: request.memory_gi,
+    rerunOfJobId: submission.rerunOf ?? null,
     submittedAt: now,
   };
   const body = toJobView({
     ...job,
     status: "PENDING",
+    cancelledAt: null,
+    cancelledBy: null,
     updatedAt: now,
     failureReason: null,
     exitCode: null,
@@ -219,10 +226,13 @@ export function admitSubmission(
   };
 }
 
-/** Hash of the request body, key order aside: the same key with another body is refused. */
-export function requestFingerprint(request: SubmitJobRequest): Buffer {
+/**
+ * Hash of the request body, key order aside, and of the job a rerun runs again: the same key
+ * with another body (or a rerun of another job) is refused.
+ */
+export function requestFingerprint(request: SubmitJobRequest, rerunOf?: string): Buffer {
   return createHash("sha256")
-    .update(stringify(request) ?? "")
+    .update(stringify(rerunOf === undefined ? request : { ...request, rerun_of: rerunOf }) ?? "")
     .digest();
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from "@sumo/db/client";
+import { cancelJob } from "@sumo/db/job-cancellation";
 import { isDatabaseReachable } from "@sumo/db/service-database";
 import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps) {
       db: deps.db,
       submitJob: (submission) => submissions.submit(submission),
       refreshProgress: (job) => progress.refresh(job),
+      cancelJob: (params) => cancelJob(deps, { ...params, by: "tenant" }),
     }),
   );
   app.route(

@@ -60,6 +60,9 @@ export function syncLagSeconds(observed: ObservedJobStatus, writtenAt: Date): nu
 
 function changeTime(observed: ObservedJobStatus): Date | null {
   switch (observed.status) {
+    // QUEUED and CANCELLED are the platform's own, never observed in Kubernetes.
+    case "QUEUED":
+    case "CANCELLED":
     case "PENDING":
       return null;
     case "RUNNING":

@@ -1,7 +1,9 @@
 import { failJob } from "@sumo/db/queries";
 import {
+  JOB_CANCELLED_QUEUE,
   JOB_SUBMITTED_DEAD_LETTER_QUEUE,
   JOB_SUBMITTED_QUEUE,
+  jobCancelledMessage,
   jobSubmittedMessage,
   TENANT_LIMITS_CHANGED_QUEUE,
   tenantLimitsChangedMessage,
@@ -10,6 +12,7 @@ import type { JobResult, PgBoss, Job as QueueMessage } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type ApplyTenantLimitsDeps, applyTenantLimits } from "./apply-tenant-limits.ts";
+import { deleteCancelledJob } from "./delete-cancelled-job.ts";
 import { type ScheduleJobDeps, scheduleJob } from "./schedule-job.ts";
 import { type SchedulerMetrics, schedulerMetrics } from "./scheduler-metrics.ts";
 
@@ -71,6 +74,11 @@ export class JobScheduler {
     await boss.work(TENANT_LIMITS_CHANGED_QUEUE, { batchSize: 1, ...polling }, ([message]) =>
       this.#onTenantLimitsChanged(message),
     );
+    await boss.work(
+      JOB_CANCELLED_QUEUE,
+      { batchSize: 1, localConcurrency: 2, ...polling },
+      ([message]) => this.#onJobCancelled(message),
+    );
     this.#started = true;
   }
 
@@ -79,9 +87,12 @@ export class JobScheduler {
     if (!this.#started) return;
     this.#started = false;
     await Promise.all(
-      [JOB_SUBMITTED_QUEUE, JOB_SUBMITTED_DEAD_LETTER_QUEUE, TENANT_LIMITS_CHANGED_QUEUE].map(
-        (queue) => this.#deps.boss.offWork(queue, { wait: true }),
-      ),
+      [
+        JOB_SUBMITTED_QUEUE,
+        JOB_SUBMITTED_DEAD_LETTER_QUEUE,
+        TENANT_LIMITS_CHANGED_QUEUE,
+        JOB_CANCELLED_QUEUE,
+      ].map((queue) => this.#deps.boss.offWork(queue, { wait: true })),
     );
   }
 
@@ -131,6 +142,17 @@ export class JobScheduler {
     }
     const outcome = await applyTenantLimits(this.#deps, parsed.data);
     this.#deps.logger.info({ tenantId: parsed.data.tenantId, outcome }, "tenant limits applied");
+  }
+
+  async #onJobCancelled(message: QueueMessage<unknown> | undefined): Promise<void> {
+    if (!message) return;
+    const parsed = jobCancelledMessage.safeParse(message.data);
+    if (!parsed.success) {
+      this.#deps.logger.error({ data: message.data }, "dropping malformed job-cancelled message");
+      return;
+    }
+    const outcome = await deleteCancelledJob(this.#deps, parsed.data);
+    this.#deps.logger.info({ jobId: parsed.data.jobId, outcome }, "cancelled job's Kubernetes Job");
   }
 
   async #onDeadLetter(message: QueueMessage<unknown> | undefined): Promise<void> {

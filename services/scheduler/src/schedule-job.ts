@@ -18,6 +18,7 @@ import {
   isTransientApiError,
   JOB_ID_LABEL,
 } from "@sumo/kubernetes";
+import { deleteCancelledJob } from "./delete-cancelled-job.ts";
 import {
   buildScenarioConfigMap,
   buildSimulationJob,
@@ -56,8 +57,8 @@ export async function scheduleJob(
 ): Promise<ScheduleOutcome> {
   const job = await getTenantJob(deps.db, { tenantId: message.tenantId, jobId: message.jobId });
   if (!job) return { kind: "skipped", why: "no such job" };
-  if (isTerminal(job.status)) {
-    return { kind: "skipped", why: `job is already ${job.status}` };
+  if (isTerminal(job.status) || job.status === "QUEUED") {
+    return { kind: "skipped", why: `job is ${job.status}` };
   }
   const tenant = await getTenant(deps.db, job.tenantId);
   if (!tenant) return { kind: "skipped", why: "tenant no longer exists" };
@@ -118,6 +119,13 @@ export async function scheduleJob(
     kubernetesJobName: jobName,
     at: new Date(),
   });
+  // Cancelled while its Job was being created: the cancellation's own delete may have found
+  // nothing yet, so the Job goes now. (One cancelled after this read is deleted by its message.)
+  if (
+    (await deleteCancelledJob(deps, { jobId: job.id, tenantId: job.tenantId })) !== "not-cancelled"
+  ) {
+    return { kind: "skipped", why: "cancelled while its Kubernetes Job was being created" };
+  }
   return { kind, namespace, jobName };
 }
 

@@ -245,6 +245,7 @@ export type SubmittedJob = Pick<
   | "scenario"
   | "cpuRequest"
   | "memoryGi"
+  | "rerunOfJobId"
   | "submittedAt"
 >;
 
@@ -269,6 +270,7 @@ export async function insertSubmittedJobs(
       scenario: job.scenario,
       cpu_request: job.cpuRequest,
       memory_gi: job.memoryGi,
+      rerun_of_job_id: job.rerunOfJobId,
       submitted_at: job.submittedAt.toISOString(),
     })),
   );
@@ -278,11 +280,11 @@ export async function insertSubmittedJobs(
 const insertSubmitted = preparedSql(
   "insert_submitted_jobs",
   sql`
-    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, status, submitted_at, updated_at)
-    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, 'PENDING', submitted_at, submitted_at
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, status, submitted_at, updated_at)
+    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, 'PENDING', submitted_at, submitted_at
     FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
       id uuid, tenant_id uuid, scenario_id text, scenario_name text, scenario_sha256 text, scenario_config text, scenario jsonb,
-      cpu_request numeric, memory_gi numeric, submitted_at timestamptz
+      cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, submitted_at timestamptz
     )`,
 );
 

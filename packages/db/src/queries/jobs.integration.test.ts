@@ -133,18 +133,22 @@ describe("job counts by status", () => {
         .where(tenantId === undefined ? undefined : eq(jobs.tenantId, tenantId))
         .groupBy(jobs.status);
       return {
+        QUEUED: 0,
         PENDING: 0,
         RUNNING: 0,
         SUCCEEDED: 0,
         FAILED: 0,
+        CANCELLED: 0,
         ...Object.fromEntries(rows.map((r) => [r.status, r.n])),
       };
     };
     expect(await countTenantJobsByStatus(client.db, a.id)).toEqual({
+      QUEUED: 0,
       PENDING: 1,
       RUNNING: 1,
       SUCCEEDED: 1,
       FAILED: 2,
+      CANCELLED: 0,
     });
     expect(await countTenantJobsByStatus(client.db, b.id)).toEqual(await counted(b.id));
     expect(await countTenantJobsByStatus(client.db, b.id)).toMatchObject({ PENDING: 2 });

@@ -316,3 +316,74 @@ export async function recordJobProgress(
     .set({ progress: params.progress })
     .where(and(eq(jobs.id, params.jobId), eq(jobs.status, "RUNNING")));
 }
+
+/** Who cancels a job: its tenant (the api) or an admin (the admin API). */
+export type CancelledBy = NonNullable<Job["cancelledBy"]>;
+
+export type CancelOutcome =
+  /** It had not ended and is CANCELLED now; `previousStatus` says whether Kubernetes had it. */
+  | { kind: "cancelled"; job: Job; previousStatus: JobStatus }
+  /** It was CANCELLED already: cancelling is idempotent. */
+  | { kind: "already-cancelled"; job: Job }
+  /** It ended otherwise (SUCCEEDED, FAILED) before it could be cancelled. */
+  | { kind: "ended"; job: Job }
+  | { kind: "not-found" };
+
+/**
+ * Marks a job that has not ended CANCELLED, with when and by whom, and its end time (cancelJob,
+ * job-cancellation.ts, also has its Kubernetes Job deleted). The row is locked first, so a concurrent status write (the reconciler's end, the queue's dispatch)
+ * either lands before and is seen, or waits and then finds an ended job. `tenantId` scopes the
+ * job to a tenant (the api); without it any job is found (the admin API).
+ */
+export async function markJobCancelled(
+  db: DatabaseOrTransaction,
+  params: { jobId: string; tenantId: string | undefined; by: CancelledBy; at: Date },
+): Promise<CancelOutcome> {
+  const scope =
+    params.tenantId === undefined
+      ? eq(jobs.id, params.jobId)
+      : and(eq(jobs.id, params.jobId), ofTenant(jobs.tenantId, params.tenantId));
+  const [current] = await db.select().from(jobs).where(scope).for("update");
+  if (!current) return { kind: "not-found" };
+  if (current.status === "CANCELLED") return { kind: "already-cancelled", job: current };
+  if (!statusesThatMayBecome("CANCELLED").includes(current.status)) {
+    return { kind: "ended", job: current };
+  }
+  const [cancelled] = await db
+    .update(jobs)
+    .set({
+      status: "CANCELLED",
+      cancelledAt: params.at,
+      cancelledBy: params.by,
+      finishedAt: params.at,
+      progress: null,
+      updatedAt: params.at,
+    })
+    .where(eq(jobs.id, current.id))
+    .returning();
+  if (!cancelled) throw new Error(`job ${current.id} vanished while locked`);
+  return { kind: "cancelled", job: cancelled, previousStatus: current.status };
+}
+
+/** A job's status, for a step that must not act on a job that has ended (or was cancelled). */
+export async function getJobStatus(
+  db: DatabaseOrTransaction,
+  jobId: string,
+): Promise<JobStatus | undefined> {
+  const [row] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId));
+  return row?.status;
+}
+
+/** The tenant's jobs that run `jobId` again (its reruns), oldest first, at most `limit`. */
+export async function listJobReruns(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; jobId: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.rerunOfJobId, params.jobId), ofTenant(jobs.tenantId, params.tenantId)))
+    .orderBy(jobs.submittedAt, jobs.id)
+    .limit(params.limit);
+  return rows.map((row) => row.id);
+}

@@ -57,6 +57,11 @@ export const jobs = pgTable(
     namespace: text("namespace"),
     kubernetesJobName: text("kubernetes_job_name"),
     podName: text("pod_name"),
+    /** When the job was cancelled, and by whom: "tenant" (its API) or "admin". */
+    cancelledAt: eventTime("cancelled_at"),
+    cancelledBy: text("cancelled_by").$type<"tenant" | "admin">(),
+    /** The job this one runs again (POST /v1/jobs/{id}/rerun). */
+    rerunOfJobId: uuid("rerun_of_job_id"),
     submittedAt: eventTime("submitted_at").notNull().defaultNow(),
     scheduledAt: eventTime("scheduled_at"),
     startedAt: eventTime("started_at"),
@@ -79,11 +84,22 @@ export const jobs = pgTable(
     index("jobs_recent_idx").on(t.submittedAt.desc(), t.id.desc()),
     // A bundle's jobs: whether one may be deleted (deleteTenantScenario, the foreign key's check).
     index("jobs_tenant_scenario_sha256_idx").on(t.tenantId, t.scenarioSha256),
+    // A job's reruns (the link back from the job they run again).
+    index("jobs_rerun_of_idx").on(t.rerunOfJobId),
+    foreignKey({
+      name: "jobs_rerun_of_fk",
+      columns: [t.rerunOfJobId],
+      foreignColumns: [t.id],
+    }).onDelete("set null"),
     foreignKey({
       name: "jobs_scenario_bundle_fk",
       columns: [t.tenantId, t.scenarioSha256],
       foreignColumns: [scenarioBundles.tenantId, scenarioBundles.sha256],
     }),
+    check(
+      "jobs_cancelled_by_known",
+      sql`${t.cancelledBy} IS NULL OR ${t.cancelledBy} IN ('tenant', 'admin')`,
+    ),
     check("jobs_cpu_request_positive", sql`${t.cpuRequest} > 0`),
     check("jobs_memory_gi_positive", sql`${t.memoryGi} > 0`),
   ],

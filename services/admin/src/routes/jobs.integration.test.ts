@@ -49,3 +49,31 @@ describe("GET /admin/jobs", () => {
     expect((await ctx.request("GET", "/admin/jobs?tenant_id=nope")).status).toBe(422);
   });
 });
+
+describe("POST /admin/jobs/{id}/cancel", () => {
+  it("cancels any tenant's job as an admin; ended jobs are a 409, unknown ones a 404", async () => {
+    const tenant = await createTenantWithApiKey(ctx.database.db, makeTenant());
+    const running = await insertJob(
+      ctx.database.db,
+      makeJob({ tenantId: tenant.tenant.id, status: "RUNNING" }),
+    );
+    const response = await ctx.request("POST", `/admin/jobs/${running.id}/cancel`);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      job_id: running.id,
+      tenant_id: tenant.tenant.id,
+      status: "CANCELLED",
+      cancelled: { by: "admin" },
+    });
+
+    const ended = await insertJob(
+      ctx.database.db,
+      makeJob({ tenantId: tenant.tenant.id, status: "FAILED" }),
+    );
+    expect((await ctx.request("POST", `/admin/jobs/${ended.id}/cancel`)).status).toBe(409);
+    expect(
+      (await ctx.request("POST", "/admin/jobs/01a24d65-7870-72c4-a0fa-06c6c63bfb7f/cancel")).status,
+    ).toBe(404);
+    expect((await ctx.request("POST", "/admin/jobs/nope/cancel")).status).toBe(422);
+  });
+});

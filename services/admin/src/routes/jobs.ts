@@ -1,14 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
+import { cancelJob } from "@sumo/db/job-cancellation";
 import { listAllJobs } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
 import {
+  cancelledJobOrThrow,
   encodeJobCursor,
   jobCursorSchema,
   jobSchema,
   jobStatusSchema,
   toJobView,
 } from "@sumo/http/job-view";
+import type { PgBoss } from "pg-boss";
 
 const adminJobSchema = jobSchema.extend({ tenant_id: z.uuid() }).openapi("AdminJob");
 
@@ -39,22 +42,47 @@ const listJobsRoute = createRoute({
   },
 });
 
-/** `/admin/jobs`: every tenant's jobs. */
-export function jobsRoutes(deps: { db: Database }) {
-  return new OpenAPIHono<HttpEnv>().openapi(listJobsRoute, async (c) => {
-    const { status, tenant_id: tenantId, limit, cursor } = c.req.valid("query");
-    const page = await listAllJobs(deps.db, {
-      limit,
-      ...(status && { status }),
-      ...(tenantId !== undefined && { tenantId }),
-      ...(cursor && { after: cursor }),
+const cancelJobRoute = createRoute({
+  method: "post",
+  path: "/admin/jobs/{job_id}/cancel",
+  summary: "Cancel any tenant's job",
+  description:
+    "As the tenant API's cancel, for any job, recorded as cancelled by an admin: a job that has not ended ends CANCELLED (its Kubernetes Job and pod deleted, if it had them); a cancelled one is answered again; one that ended otherwise is a 409.",
+  security: [{ adminToken: [] }],
+  request: { params: z.object({ job_id: z.uuid() }) },
+  responses: {
+    200: {
+      description: "The job, CANCELLED.",
+      content: { "application/json": { schema: adminJobSchema } },
+    },
+    ...errorResponses("unauthorized", "validation_failed", "not_found", "job_already_ended"),
+  },
+});
+
+/** `/admin/jobs`: every tenant's jobs, and cancelling any of them. */
+export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
+  return new OpenAPIHono<HttpEnv>()
+    .openapi(cancelJobRoute, async (c) => {
+      const { job_id: jobId } = c.req.valid("param");
+      const job = cancelledJobOrThrow(
+        await cancelJob(deps, { jobId, tenantId: undefined, by: "admin" }),
+      );
+      return c.json({ ...toJobView(job), tenant_id: job.tenantId }, 200);
+    })
+    .openapi(listJobsRoute, async (c) => {
+      const { status, tenant_id: tenantId, limit, cursor } = c.req.valid("query");
+      const page = await listAllJobs(deps.db, {
+        limit,
+        ...(status && { status }),
+        ...(tenantId !== undefined && { tenantId }),
+        ...(cursor && { after: cursor }),
+      });
+      return c.json(
+        {
+          jobs: page.jobs.map((job) => ({ ...toJobView(job), tenant_id: job.tenantId })),
+          next_cursor: page.next ? encodeJobCursor(page.next) : null,
+        },
+        200,
+      );
     });
-    return c.json(
-      {
-        jobs: page.jobs.map((job) => ({ ...toJobView(job), tenant_id: job.tenantId })),
-        next_cursor: page.next ? encodeJobCursor(page.next) : null,
-      },
-      200,
-    );
-  });
 }

@@ -21,10 +21,12 @@ describe("GET /admin/metrics", () => {
     expect(snapshot.status).toBe(200);
     expect(snapshot.body.kubernetes).toBeNull();
     expect(snapshot.body.database.jobs_by_status).toEqual({
+      QUEUED: 0,
       PENDING: 2,
       RUNNING: 1,
       SUCCEEDED: 0,
       FAILED: 1,
+      CANCELLED: 0,
     });
     expect(Date.parse(snapshot.body.snapshot_at)).not.toBeNaN();
   });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { runParametersSchema } from "@sumo/scenario";
+import { runParameterFields, runParametersSchema } from "@sumo/scenario";
 
 /**
  * The smallest CPU and memory a job asks for (a millicore, a thousandth of a GiB). zod's
@@ -48,3 +48,13 @@ export const submitJobRequestSchema = z
   .openapi("SubmitJobRequest");
 
 export type SubmitJobRequest = z.infer<typeof submitJobRequestSchema>;
+
+export const rerunJobRequestSchema = z
+  .strictObject({
+    scenario: runParameterFields.optional().openapi({
+      description:
+        'Run parameters that replace the job\'s own, key by key (e.g. `{"seed": 7}`); the rest stay as they were.',
+      example: { seed: 7 },
+    }),
+  })
+  .openapi("RerunJobRequest");
