@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
 import { gridBundle } from "../scenario-bundle.ts";
 import {
+  type ApiJob,
   type E2eContext,
   simulatedRun,
   startE2eContext,
@@ -239,6 +240,51 @@ describe("cancelling", () => {
     for (const job of submitted) {
       expect((await busy.job(job.job_id)).status).toBe("CANCELLED");
     }
+  });
+});
+
+describe("a tenant's queue", () => {
+  it("runs queued jobs one after the other at a limit of one, none refused, all to SUCCEEDED", async () => {
+    const queueing = await ctx.createTenant({ maxConcurrentJobs: 1 });
+    await queueing.uploadScenario("e2e");
+    const submitted: ApiJob[] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await queueing.call("POST", "/v1/jobs", {
+        ...simulatedRun(2),
+        cpu_request: 0.5,
+        memory_gi: 0.5,
+        queue: true,
+      });
+      submitted.push(response.body);
+    }
+    expect(submitted.map((job) => job.status)).toEqual(["PENDING", "QUEUED", "QUEUED", "QUEUED"]);
+    // Sampled until every job ended: never two at once.
+    let peak = 0;
+    const ended = await pollUntil(
+      "every queued job to end",
+      async () => {
+        const page = await queueing.call("GET", "/v1/jobs?limit=10");
+        const jobs: ApiJob[] = page.body.jobs;
+        const active = jobs.filter((j) => j.status === "PENDING" || j.status === "RUNNING");
+        peak = Math.max(peak, active.length);
+        return jobs.every((j) => j.status === "SUCCEEDED" || j.status === "FAILED")
+          ? { done: true, value: jobs }
+          : { done: false, seen: jobs.map((j) => j.status) };
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    expect(ended.map((j) => j.status)).toEqual([
+      "SUCCEEDED",
+      "SUCCEEDED",
+      "SUCCEEDED",
+      "SUCCEEDED",
+    ]);
+    expect(peak).toBe(1);
+    // First in, first out.
+    const started = [...ended].sort(
+      (a, b) => Date.parse(a.started_at ?? "") - Date.parse(b.started_at ?? ""),
+    );
+    expect(started.map((j) => j.job_id)).toEqual(submitted.map((j) => j.job_id));
   });
 });
 

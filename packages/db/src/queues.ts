@@ -37,6 +37,13 @@ export const JOB_CANCELLED_QUEUE = "job-cancelled";
 export const jobCancelledMessage = z.object({ jobId: z.uuid(), tenantId: z.uuid() });
 export type JobCancelledMessage = z.infer<typeof jobCancelledMessage>;
 
+/**
+ * Not a pg-boss queue: the PostgreSQL NOTIFY channel on which a tenant's queue announces it may
+ * move (a job joined it, a slot freed, its limits changed), with the tenant's id as payload
+ * (migrations/0007_notify_tenant_queue.sql). The scheduler's TenantQueue listens.
+ */
+export const TENANT_QUEUE_CHANNEL = "tenant_queue";
+
 /** The message each queue carries. */
 export interface QueueMessages {
   [JOB_SUBMITTED_QUEUE]: JobSubmittedMessage;

@@ -89,6 +89,16 @@ export const jobSchema = z
       })
       .nullable()
       .openapi({ description: "When the job was cancelled and by whom; null unless CANCELLED." }),
+    queue: z
+      .object({
+        position: z.number().int().min(1).openapi({ description: "1: the next to start." }),
+        waiting_for: z.enum(["concurrent_job_limit", "quota"]).nullable().openapi({
+          description:
+            "Why the tenant's queue waits: as many jobs pending or running as its concurrent-job limit, or too little of its CPU or memory left for the next; null when it is about to start.",
+        }),
+      })
+      .nullable()
+      .openapi({ description: "Where a QUEUED job stands in its tenant's queue; else null." }),
     rerun_of: z
       .uuid()
       .nullable()
@@ -150,6 +160,8 @@ export function toJobView(job: Job): JobView {
       job.cancelledAt && job.cancelledBy
         ? { at: job.cancelledAt.toISOString(), by: job.cancelledBy }
         : null,
+    // Only the APIs know a queued job's place (withQueue): it is not in the row.
+    queue: null,
     rerun_of: job.rerunOfJobId,
     submitted_at: job.submittedAt.toISOString(),
     scheduled_at: iso(job.scheduledAt),

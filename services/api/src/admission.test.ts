@@ -26,6 +26,8 @@ function state(overrides: Partial<AdmissionState> = {}): AdmissionState {
   return {
     tenants: new Map([[tenant.id, tenant]]),
     activeJobs: new Map([[tenant.id, 0]]),
+    queuedJobs: new Map([[tenant.id, 0]]),
+    activeUse: new Map(),
     earlier: new Map(),
     ...overrides,
   };
@@ -168,5 +170,77 @@ describe("admitSubmissions", () => {
         requestFingerprint({ memory_gi: 1, cpu_request: 1, scenario_id: "a" }),
       ),
     ).toBe(true);
+  });
+
+  describe("asked to queue", () => {
+    const queueing = (overrides: Partial<typeof request> = {}) =>
+      submission({ request: { ...request, queue: true, ...overrides } });
+    const use = (jobs: number, cpu: number, memoryGi: number) =>
+      new Map([[tenant.id, { jobs, cpu, memoryGi }]]);
+
+    it("starts a job that fits at once, PENDING, as a plain submission", () => {
+      const [admission] = admitSubmissions(
+        [queueing()],
+        state({ activeUse: use(0, 0, 0) }),
+        identity,
+      );
+      expect(admission).toMatchObject({
+        kind: "accept",
+        job: { status: "PENDING" },
+        body: { queue: null },
+      });
+    });
+
+    it("queues at the concurrent-job limit instead of a 429, saying where and why", () => {
+      const admissions = admitSubmissions(
+        [queueing(), queueing(), queueing(), submission()],
+        state({ activeUse: use(1, 1, 2), activeJobs: new Map([[tenant.id, 1]]) }),
+        identity,
+      );
+      expect(admissions.map((a) => (a.kind === "accept" ? a.job.status : a.kind))).toEqual([
+        "PENDING",
+        "QUEUED",
+        "QUEUED",
+        "refuse",
+      ]);
+      expect(admissions[1]).toMatchObject({
+        body: { status: "QUEUED", queue: { position: 1, waiting_for: "concurrent_job_limit" } },
+      });
+      expect(admissions[2]).toMatchObject({ body: { queue: { position: 2 } } });
+      expect(kinds(admissions.slice(3))).toEqual(["concurrent_job_limit_reached"]);
+    });
+
+    it("queues when what is left of the quota is too little, though a slot is free", () => {
+      const [admission] = admitSubmissions(
+        [queueing({ cpu_request: 2 })],
+        state({ activeUse: use(1, 3, 2), activeJobs: new Map([[tenant.id, 1]]) }),
+        identity,
+      );
+      expect(admission).toMatchObject({
+        job: { status: "QUEUED" },
+        body: { queue: { position: 1, waiting_for: "quota" } },
+      });
+    });
+
+    it("queues behind jobs already waiting, first in first out, even with a slot free", () => {
+      const [admission] = admitSubmissions(
+        [queueing()],
+        state({ activeUse: use(0, 0, 0), queuedJobs: new Map([[tenant.id, 3]]) }),
+        identity,
+      );
+      expect(admission).toMatchObject({
+        job: { status: "QUEUED" },
+        body: { queue: { position: 4, waiting_for: null } },
+      });
+    });
+
+    it("still refuses a job larger than the tenant's limits: it could never start", () => {
+      const [admission] = admitSubmissions(
+        [queueing({ cpu_request: 5 })],
+        state({ activeUse: use(0, 0, 0) }),
+        identity,
+      );
+      expect(kinds([admission as Admission])).toEqual(["job_exceeds_tenant_limits"]);
+    });
   });
 });

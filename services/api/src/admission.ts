@@ -3,6 +3,7 @@
 // the database, so every rule is tested on its own (admission.test.ts).
 import { createHash } from "node:crypto";
 import { idempotencyRecordKey, type SubmittedJob } from "@sumo/db/queries";
+import { type ActiveUse, waitingFor } from "@sumo/db/queue-rules";
 import type { NewIdempotencyRecord, Tenant } from "@sumo/db/schema";
 import { ApiError, type ErrorDetail } from "@sumo/http";
 import { type JobView, toJobView } from "@sumo/http/job-view";
@@ -39,6 +40,13 @@ export interface AdmissionState {
   tenants: ReadonlyMap<string, Tenant>;
   /** Each tenant's jobs that count against its concurrent-job limit. */
   activeJobs: ReadonlyMap<string, number>;
+  /** Each tenant's QUEUED jobs. */
+  queuedJobs: ReadonlyMap<string, number>;
+  /**
+   * What each tenant's active jobs hold of its CPU and memory: read for the tenants of
+   * submissions that ask to queue (whether a job fits now), absent for the others.
+   */
+  activeUse: ReadonlyMap<string, ActiveUse>;
   /** Earlier submissions by `idempotencyRecordKey`. */
   earlier: ReadonlyMap<string, EarlierSubmission>;
 }
@@ -72,6 +80,8 @@ export function admitSubmissions(
   identity: NewJobIdentity,
 ): Admission[] {
   const activeJobs = new Map(state.activeJobs);
+  const queuedJobs = new Map(state.queuedJobs);
+  const activeUse = new Map(state.activeUse);
   const earlier = new Map(state.earlier);
   return submissions.map((submission) => {
     const fingerprint =
@@ -82,15 +92,31 @@ export function admitSubmissions(
       submission.idempotencyKey === undefined
         ? undefined
         : idempotencyRecordKey({ tenantId: submission.tenantId, key: submission.idempotencyKey });
+    const { tenantId } = submission;
     const admission = admitSubmission(submission, {
-      tenant: state.tenants.get(submission.tenantId),
-      activeJobs: activeJobs.get(submission.tenantId) ?? 0,
+      tenant: state.tenants.get(tenantId),
+      activeJobs: activeJobs.get(tenantId) ?? 0,
+      queuedJobs: queuedJobs.get(tenantId) ?? 0,
+      activeUse: activeUse.get(tenantId),
       earlier: recordKey === undefined ? undefined : earlier.get(recordKey),
       fingerprint,
       identity,
     });
     if (admission.kind === "accept") {
-      activeJobs.set(submission.tenantId, (activeJobs.get(submission.tenantId) ?? 0) + 1);
+      const { job } = admission;
+      if (job.status === "QUEUED") {
+        queuedJobs.set(tenantId, (queuedJobs.get(tenantId) ?? 0) + 1);
+      } else {
+        activeJobs.set(tenantId, (activeJobs.get(tenantId) ?? 0) + 1);
+        const use = activeUse.get(tenantId);
+        if (use) {
+          activeUse.set(tenantId, {
+            jobs: use.jobs + 1,
+            cpu: use.cpu + job.cpuRequest,
+            memoryGi: use.memoryGi + job.memoryGi,
+          });
+        }
+      }
       if (recordKey !== undefined && admission.idempotencyRecord) {
         earlier.set(recordKey, admission.idempotencyRecord);
       }
@@ -110,6 +136,8 @@ export function admitSubmission(
   known: {
     tenant: Tenant | undefined;
     activeJobs: number;
+    queuedJobs: number;
+    activeUse: ActiveUse | undefined;
     earlier: EarlierSubmission | undefined;
     /** requestFingerprint(request), when the submission has an Idempotency-Key. */
     fingerprint: Buffer | undefined;
@@ -167,7 +195,15 @@ export function admitSubmission(
     );
   }
 
-  if (known.activeJobs >= tenant.maxConcurrentJobs) {
+  // Asked to queue: it waits (QUEUED) behind the tenant's queued jobs, or when it cannot start
+  // now; the scheduler's TenantQueue starts it when it may.
+  const use = known.activeUse ?? { jobs: known.activeJobs, cpu: 0, memoryGi: 0 };
+  const waits = request.queue
+    ? waitingFor(tenant, use, { cpuRequest: request.cpu_request, memoryGi: request.memory_gi })
+    : undefined;
+  const queued = request.queue === true && (known.queuedJobs > 0 || waits !== undefined);
+
+  if (!queued && known.activeJobs >= tenant.maxConcurrentJobs) {
     return refuse(
       new ApiError(
         "concurrent_job_limit_reached",
@@ -189,11 +225,11 @@ export function admitSubmission(
     cpuRequest: request.cpu_request,
     memoryGi: request.memory_gi,
     rerunOfJobId: submission.rerunOf ?? null,
+    status: queued ? "QUEUED" : "PENDING",
     submittedAt: now,
   };
-  const body = toJobView({
+  const view = toJobView({
     ...job,
-    status: "PENDING",
     cancelledAt: null,
     cancelledBy: null,
     updatedAt: now,
@@ -209,6 +245,9 @@ export function admitSubmission(
     startedAt: null,
     finishedAt: null,
   });
+  const body: JobView = queued
+    ? { ...view, queue: { position: known.queuedJobs + 1, waiting_for: waits ?? null } }
+    : view;
   return {
     kind: "accept",
     job,

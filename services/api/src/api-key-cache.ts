@@ -1,6 +1,6 @@
 import { API_KEY_CHANGES_CHANNEL } from "@sumo/db/api-keys";
+import { NotificationListener } from "@sumo/db/notification-listener";
 import { LRUCache } from "lru-cache";
-import pg from "pg";
 import type { Logger } from "pino";
 
 /** A live API key as the database vouched for it. */
@@ -31,23 +31,38 @@ export interface ApiKeyCacheOptions {
  * arrives, typically within milliseconds of the revocation's commit.
  */
 export class ApiKeyCache {
-  readonly #options: Required<ApiKeyCacheOptions>;
   readonly #entries: LRUCache<string, VerifiedApiKey>;
-  #listener: pg.Client | undefined;
+  readonly #listener: NotificationListener;
   #listening = false;
   /** Bumped by every change and every lost connection: a lookup that spans one is not kept. */
   #generation = 0;
-  #stopped = false;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #reconnectDelayMs: number;
 
   constructor(options: ApiKeyCacheOptions) {
-    this.#options = { maxEntries: 100_000, ttlSeconds: 600, reconnectDelayMs: 1000, ...options };
     this.#entries = new LRUCache({
-      max: this.#options.maxEntries,
-      ttl: this.#options.ttlSeconds * 1000,
+      max: options.maxEntries ?? 100_000,
+      ttl: (options.ttlSeconds ?? 600) * 1000,
     });
-    this.#reconnectDelayMs = this.#options.reconnectDelayMs;
+    this.#listener = new NotificationListener({
+      databaseUrl: options.databaseUrl,
+      channel: API_KEY_CHANGES_CHANNEL,
+      applicationName: "sumo-api-key-listener",
+      logger: options.logger,
+      purpose: "keys are looked up in the database until it is back",
+      ...(options.reconnectDelayMs !== undefined && {
+        reconnectDelayMs: options.reconnectDelayMs,
+      }),
+      onNotification: (payload) => {
+        this.#generation++;
+        if (payload) this.#entries.delete(payload);
+      },
+      // Back: start empty, whatever changed while nobody listened.
+      onListening: () => {
+        this.#entries.clear();
+        this.#generation++;
+        this.#listening = true;
+      },
+      onLost: () => this.#forgetAll(),
+    });
   }
 
   /** Whether answers may come from memory (the listener is connected). */
@@ -57,15 +72,12 @@ export class ApiKeyCache {
 
   /** Starts listening; until that succeeds (retried in the background) every lookup loads. */
   async start(): Promise<void> {
-    await this.#connect();
+    await this.#listener.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#reconnectTimer);
+    await this.#listener.stop();
     this.#forgetAll();
-    await this.#listener?.end().catch(() => {});
-    this.#listener = undefined;
   }
 
   /**
@@ -88,57 +100,9 @@ export class ApiKeyCache {
     return loaded;
   }
 
-  async #connect(): Promise<void> {
-    if (this.#stopped) return;
-    const client = new pg.Client({
-      connectionString: this.#options.databaseUrl,
-      application_name: "sumo-api-key-listener",
-    });
-    const lost = (error?: Error) => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      this.#forgetAll();
-      void client.end().catch(() => {});
-      if (this.#stopped) return;
-      this.#options.logger.warn(
-        { err: error },
-        "API key change listener lost: keys are looked up in the database until it is back",
-      );
-      this.#scheduleReconnect();
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
-    client.on("notification", (message) => {
-      if (message.channel !== API_KEY_CHANGES_CHANNEL) return;
-      this.#generation++;
-      if (message.payload) this.#entries.delete(message.payload);
-    });
-    this.#listener = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${API_KEY_CHANGES_CHANNEL}`);
-    } catch (error) {
-      lost(error as Error);
-      return;
-    }
-    if (this.#listener !== client) return;
-    this.#reconnectDelayMs = this.#options.reconnectDelayMs;
-    this.#entries.clear();
-    this.#generation++;
-    this.#listening = true;
-  }
-
   #forgetAll() {
     this.#listening = false;
     this.#generation++;
     this.#entries.clear();
-  }
-
-  #scheduleReconnect() {
-    clearTimeout(this.#reconnectTimer);
-    const delay = this.#reconnectDelayMs;
-    this.#reconnectDelayMs = Math.min(delay * 2, 30_000);
-    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
-    this.#reconnectTimer.unref();
   }
 }

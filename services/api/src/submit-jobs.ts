@@ -1,7 +1,9 @@
 import { type Database, transactionOnConnection } from "@sumo/db/client";
 import {
   countActiveJobsOfTenants,
+  countQueuedJobsOfTenants,
   findIdempotencyRecords,
+  getActiveUse,
   insertIdempotencyRecords,
   insertSubmittedJobs,
   lockTenants,
@@ -45,9 +47,15 @@ export async function submitJobs(
     // Sent together (the api's connections pipeline), and run by PostgreSQL one after the
     // other: the count and the key lookup take their snapshots once the locks are held, so
     // they see every job a transaction that held a lock before this one committed.
-    const [tenants, activeJobs, earlier] = await Promise.all([
+    // What a job asking to queue needs to know whether it fits now: only for its tenants.
+    const queueing = [
+      ...new Set(submissions.filter((s) => s.request.queue).map((s) => s.tenantId)),
+    ];
+    const [tenants, activeJobs, queuedJobs, activeUse, earlier] = await Promise.all([
       lockTenants(connection, tenantIds),
       countActiveJobsOfTenants(connection, tenantIds),
+      countQueuedJobsOfTenants(connection, tenantIds),
+      Promise.all(queueing.map(async (id) => [id, await getActiveUse(connection, id)] as const)),
       findIdempotencyRecords(
         connection,
         submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
@@ -57,7 +65,13 @@ export async function submitJobs(
     ]);
     const admissions = admitSubmissions(
       submissions,
-      { tenants: new Map(tenants.map((t) => [t.id, t])), activeJobs, earlier },
+      {
+        tenants: new Map(tenants.map((t) => [t.id, t])),
+        activeJobs,
+        queuedJobs,
+        activeUse: new Map(activeUse),
+        earlier,
+      },
       jobIdentity,
     );
 
@@ -69,7 +83,11 @@ export async function submitJobs(
         deps.boss,
         connection,
         JOB_SUBMITTED_QUEUE,
-        jobs.map((job) => ({ id: job.id, data: { jobId: job.id, tenantId: job.tenantId } })),
+        // A QUEUED job's message comes when its queue starts it (the scheduler's TenantQueue,
+        // which the database tells of it).
+        jobs
+          .filter((job) => job.status === "PENDING")
+          .map((job) => ({ id: job.id, data: { jobId: job.id, tenantId: job.tenantId } })),
       ),
       insertIdempotencyRecords(
         connection,

@@ -38,6 +38,10 @@ export const schedulerEnvSchema = z.object({
       description:
         "Longest a simulation may run, in seconds, before Kubernetes stops it (`DeadlineExceeded`).",
     }),
+  QUEUE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(5).meta({
+    description:
+      "How often every tenant's queue is looked at for jobs that may start, besides the database's announcements (a job queued, a slot freed, limits changed).",
+  }),
   WORKER_CONCURRENCY: z.coerce
     .number()
     .int()

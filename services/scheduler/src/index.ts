@@ -12,6 +12,7 @@ import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
 import { registerQueueMetrics } from "./queue-metrics.ts";
 import { TenantNamespaces } from "./tenant-namespace.ts";
+import { TenantQueue } from "./tenant-queue.ts";
 
 const env = schedulerEnvSchema.parse(process.env);
 const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler" } });
@@ -71,6 +72,14 @@ const scheduler = new JobScheduler({
   },
 });
 await scheduler.start();
+const tenantQueue = new TenantQueue({
+  db: database.db,
+  boss,
+  logger,
+  databaseUrl: database.url,
+  sweepIntervalMs: env.QUEUE_SWEEP_SECONDS * 1000,
+});
+await tenantQueue.start();
 logger.info(
   { concurrency: env.WORKER_CONCURRENCY, image: env.SIMULATION_IMAGE },
   "scheduler started",
@@ -82,6 +91,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, "shutting down");
   // A step that hangs (say, the database gone mid-close) must not keep the process alive.
   setTimeout(() => process.exit(1), 40_000).unref();
+  await tenantQueue.stop();
   await scheduler.stop();
   await boss.stop({ graceful: true, close: true, timeout: 20_000 });
   await database.close();

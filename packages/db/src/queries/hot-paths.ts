@@ -174,7 +174,8 @@ const lockedTenants = preparedQuery((db) =>
 /**
  * Jobs of each tenant that count against its concurrent-job limit (ACTIVE_JOB_STATUSES), from
  * tenant_job_counts. Exact only while the tenants' rows are locked (lockTenants): a tenant's
- * submissions hold that lock, and its jobs only leave these statuses, never enter them, meanwhile.
+ * submissions and its queue's starts hold that lock, and its jobs only leave these statuses,
+ * never enter them, meanwhile.
  */
 export async function countActiveJobsOfTenants(
   db: DatabaseOrTransaction,
@@ -201,6 +202,30 @@ const activeJobCounts = preparedQuery((db) =>
     )
     .groupBy(tenantJobCounts.tenantId)
     .prepare("count_active_jobs"),
+);
+
+/** Each tenant's QUEUED jobs, from tenant_job_counts (exact while the tenants are locked). */
+export async function countQueuedJobsOfTenants(
+  db: DatabaseOrTransaction,
+  tenantIds: string[],
+): Promise<Map<string, number>> {
+  const rows = await queuedJobCounts(db).execute({ tenantIds });
+  const queued = new Map(tenantIds.map((id) => [id, 0]));
+  for (const row of rows) queued.set(row.tenantId, Number(row.jobs));
+  return queued;
+}
+
+const queuedJobCounts = preparedQuery((db) =>
+  db
+    .select({ tenantId: tenantJobCounts.tenantId, jobs: tenantJobCounts.jobs })
+    .from(tenantJobCounts)
+    .where(
+      and(
+        sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
+        eq(tenantJobCounts.status, "QUEUED"),
+      ),
+    )
+    .prepare("count_queued_jobs"),
 );
 
 /** The records of these (tenant, key) pairs that exist, keyed by `idempotencyRecordKey`. */
@@ -233,7 +258,7 @@ export function idempotencyRecordKey(record: { tenantId: string; key: string }):
   return `${record.tenantId} ${record.key}`;
 }
 
-/** A job as submitted: PENDING, nothing known about it in Kubernetes yet. */
+/** A job as submitted: nothing known about it in Kubernetes yet. */
 export type SubmittedJob = Pick<
   Job,
   | "id"
@@ -247,10 +272,13 @@ export type SubmittedJob = Pick<
   | "memoryGi"
   | "rerunOfJobId"
   | "submittedAt"
->;
+> & {
+  /** PENDING, for the scheduler now; QUEUED, to wait in its tenant's queue. */
+  status: "PENDING" | "QUEUED";
+};
 
 /**
- * Inserts submitted jobs as PENDING. The rows travel as one JSON parameter
+ * Inserts submitted jobs, PENDING or QUEUED. The rows travel as one JSON parameter
  * (jsonb_to_recordset), so the statement's text is the same whatever the batch, and it is
  * planned once per connection. Nothing is read back: the caller has every value.
  */
@@ -271,6 +299,7 @@ export async function insertSubmittedJobs(
       cpu_request: job.cpuRequest,
       memory_gi: job.memoryGi,
       rerun_of_job_id: job.rerunOfJobId,
+      status: job.status,
       submitted_at: job.submittedAt.toISOString(),
     })),
   );
@@ -281,10 +310,10 @@ const insertSubmitted = preparedSql(
   "insert_submitted_jobs",
   sql`
     INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, status, submitted_at, updated_at)
-    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, 'PENDING', submitted_at, submitted_at
+    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, status, submitted_at, submitted_at
     FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
       id uuid, tenant_id uuid, scenario_id text, scenario_name text, scenario_sha256 text, scenario_config text, scenario jsonb,
-      cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, submitted_at timestamptz
+      cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, status job_status, submitted_at timestamptz
     )`,
 );
 

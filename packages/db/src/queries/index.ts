@@ -6,4 +6,5 @@ export * from "./hot-paths.ts";
 export * from "./job-logs.ts";
 export * from "./jobs.ts";
 export * from "./scenarios.ts";
+export * from "./tenant-queue.ts";
 export * from "./tenants.ts";

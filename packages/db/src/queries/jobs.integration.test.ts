@@ -113,7 +113,10 @@ describe("job counts by status", () => {
     const aJobs = Array.from({ length: 5 }, () => makeJob({ tenantId: a.id }));
     const bJobs = Array.from({ length: 3 }, () => makeJob({ tenantId: b.id }));
     // One statement inserting several tenants' jobs, like a batch of submissions.
-    await insertSubmittedJobs(client.db, [...aJobs, ...bJobs]);
+    await insertSubmittedJobs(
+      client.db,
+      [...aJobs, ...bJobs].map((job) => ({ ...job, status: "PENDING" as const })),
+    );
     const [a0, a1, a2, a3] = aJobs.map((job) => job.id) as [string, string, string, string];
     const observe = (jobId: string, status: JobStatus) =>
       recordObservedJobStatus(client.db, observation(jobId, status));

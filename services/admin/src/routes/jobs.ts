@@ -2,15 +2,18 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import { cancelJob } from "@sumo/db/job-cancellation";
 import { listAllJobs } from "@sumo/db/queries";
+import type { Job } from "@sumo/db/schema";
 import { errorResponses, type HttpEnv } from "@sumo/http";
 import {
   cancelledJobOrThrow,
   encodeJobCursor,
+  type JobView,
   jobCursorSchema,
   jobSchema,
   jobStatusSchema,
   toJobView,
 } from "@sumo/http/job-view";
+import { toJobViewsWithQueue } from "@sumo/http/queue-view";
 import type { PgBoss } from "pg-boss";
 
 const adminJobSchema = jobSchema.extend({ tenant_id: z.uuid() }).openapi("AdminJob");
@@ -79,10 +82,21 @@ export function jobsRoutes(deps: { db: Database; boss: PgBoss }) {
       });
       return c.json(
         {
-          jobs: page.jobs.map((job) => ({ ...toJobView(job), tenant_id: job.tenantId })),
+          jobs: await adminJobViews(deps.db, page.jobs),
           next_cursor: page.next ? encodeJobCursor(page.next) : null,
         },
         200,
       );
     });
+}
+
+/** Jobs of any tenants as the admin API shows them: with their tenant, and queued ones' places. */
+async function adminJobViews(db: Database, jobs: readonly Job[]) {
+  const byTenant = Map.groupBy(jobs, (job) => job.tenantId);
+  const views = new Map<string, JobView>();
+  for (const [tenantId, ofTenant] of byTenant) {
+    for (const view of await toJobViewsWithQueue(db, tenantId, ofTenant))
+      views.set(view.job_id, view);
+  }
+  return jobs.map((job) => ({ ...(views.get(job.id) ?? toJobView(job)), tenant_id: job.tenantId }));
 }

@@ -25,6 +25,7 @@ import {
   jobWithScenarioSchema,
   toJobView,
 } from "@sumo/http/job-view";
+import { toJobViewsWithQueue, toJobViewWithQueue } from "@sumo/http/queue-view";
 import { runParametersSchema } from "@sumo/scenario";
 import type { JobSubmission } from "../admission.ts";
 import { rerunJobRequestSchema, submitJobRequestSchema } from "../schemas/job.ts";
@@ -212,7 +213,8 @@ export function jobsRoutes(deps: {
         deps.refreshProgress(job),
         listJobReruns(deps.db, { tenantId: c.var.tenantId, jobId: job.id, limit: 100 }),
       ]);
-      return c.json({ ...toJobView(current), scenario: current.scenario ?? null, reruns }, 200);
+      const view = await toJobViewWithQueue(deps.db, current);
+      return c.json({ ...view, scenario: current.scenario ?? null, reruns }, 200);
     })
     .openapi(cancelJobRoute, async (c) => {
       const { job_id: jobId } = c.req.valid("param");
@@ -227,7 +229,8 @@ export function jobsRoutes(deps: {
         ? await getTenantJob(deps.db, { tenantId: c.var.tenantId, jobId })
         : undefined;
       if (!original) throw new ApiError("not_found", "No such job");
-      const overrides = c.req.valid("json")?.scenario ?? {};
+      const body = c.req.valid("json");
+      const overrides = body?.scenario ?? {};
       // The merged parameters are checked as a whole (an end before the begin, say), and a
       // refusal names the fields as the body does: scenario.<name>.
       const merged = rerunParameters.safeParse({
@@ -242,6 +245,7 @@ export function jobsRoutes(deps: {
           cpu_request: original.cpuRequest,
           memory_gi: original.memoryGi,
           scenario: parameters,
+          ...(body?.queue !== undefined && { queue: body.queue }),
         },
         // The bundle it ran, by content: rows keep it stored while a job names it.
         scenario:
@@ -270,7 +274,7 @@ export function jobsRoutes(deps: {
       });
       return c.json(
         {
-          jobs: page.jobs.map(toJobView),
+          jobs: await toJobViewsWithQueue(deps.db, c.var.tenantId, page.jobs),
           next_cursor: page.next ? encodeJobCursor(page.next) : null,
         },
         200,

@@ -44,6 +44,10 @@ export const submitJobRequestSchema = z
         "The run's parameters, each a SUMO option: seed, begin, end, step_length, scale (demand factor), time_to_teleport, outputs. Any other key is refused.",
       example: { seed: 42, end: 3600, step_length: 0.5 },
     }),
+    queue: z.boolean().optional().openapi({
+      description:
+        "Wait in the tenant's queue (QUEUED) when the job cannot start now (the concurrent-job limit, or too little quota left) or others wait already, instead of a 429; it starts, first in first out, as soon as it can.",
+    }),
   })
   .openapi("SubmitJobRequest");
 
@@ -51,6 +55,9 @@ export type SubmitJobRequest = z.infer<typeof submitJobRequestSchema>;
 
 export const rerunJobRequestSchema = z
   .strictObject({
+    queue: z.boolean().optional().openapi({
+      description: "As for a submission: wait in the tenant's queue instead of a 429.",
+    }),
     scenario: runParameterFields.optional().openapi({
       description:
         'Run parameters that replace the job\'s own, key by key (e.g. `{"seed": 7}`); the rest stay as they were.',
