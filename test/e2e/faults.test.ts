@@ -5,6 +5,8 @@
 //     each started again at once;
 //   - PostgreSQL crashes (immediate shutdown) and starts again a second later;
 //   - the kube-apiserver is down for 30 s.
+// And a sweep at a limit of 2 runs while each service is killed and PostgreSQL crashes: none of
+// its members lost, none run twice, the limit held.
 // After each: every job of the stream ends as its scenario says (SUCCEEDED, or FAILED with its
 // exit code) with its last log lines kept; and for everything accepted so far, each
 // Idempotency-Key maps to exactly one job and replays it, there is no job without its key,
@@ -192,6 +194,115 @@ it("loses nothing when the kube-apiserver is down for 30 s", async () => {
     { podMayStartTwice: true },
   );
   await expectNothingLost(stream);
+});
+
+it("keeps a sweep whole when each service is killed and PostgreSQL crashes mid-sweep", async () => {
+  const limit = 2;
+  const tenant = await ctx.createTenant({ maxConcurrentJobs: limit });
+  const scenarioId = simulatedRun(1).scenario_id;
+  await tenant.uploadScenario(scenarioId);
+  const created = await tenant.call("POST", "/v1/sweeps", {
+    scenario_id: scenarioId,
+    cpu_request: 0.1,
+    memory_gi: 0.1,
+    parameters: { end: 100 },
+    vary: { seed: { from: 1, to: 24 } },
+  });
+  expect(created.status).toBe(201);
+  const sweepId: string = created.body.sweep_id;
+
+  // The limit, sampled where it is kept, the whole time (skipped while PostgreSQL is down).
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      try {
+        const { rows } = await ctx.database.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1 AND status IN ('PENDING', 'RUNNING')",
+          [tenant.tenantId],
+        );
+        peak = Math.max(peak, rows[0]?.n ?? 0);
+      } catch {
+        // PostgreSQL is down: nothing to sample.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const ended = async () =>
+    (await tenant.call("GET", `/v1/sweeps/${sweepId}`)).body.progress?.ended ?? 0;
+  const faults: [string, () => Promise<void>][] = [
+    ["scheduler", () => ctx.platform.kill("scheduler").then(() => ctx.platform.start("scheduler"))],
+    [
+      "reconciler",
+      () => ctx.platform.kill("reconciler").then(() => ctx.platform.start("reconciler")),
+    ],
+    ["api", () => ctx.platform.kill("api").then(() => ctx.platform.start("api"))],
+    [
+      "postgres",
+      async () => {
+        await postgres?.crash();
+        await new Promise((resolve) => setTimeout(resolve, POSTGRES_OUTAGE_MS));
+        await postgres?.start();
+      },
+    ],
+  ];
+  try {
+    for (const [name, fault] of faults) {
+      // Each strikes once the queue has moved on since the last.
+      const before = await ended();
+      await pollUntil(
+        `two more members to end before the ${name} fault`,
+        async () => {
+          const now = await ended();
+          return now >= before + 2 ? { done: true, value: now } : { done: false, seen: now };
+        },
+        { timeoutMs: 120_000 },
+      );
+      await fault();
+    }
+    const done = await pollUntil(
+      "every member to end",
+      async () => {
+        const sweep = (await tenant.call("GET", `/v1/sweeps/${sweepId}`)).body;
+        return sweep.progress?.ended === 24
+          ? { done: true, value: sweep }
+          : { done: false, seen: sweep.counts };
+      },
+      { timeoutMs: 300_000 },
+    );
+    // None lost.
+    expect(done.counts).toMatchObject({ SUCCEEDED: 24 });
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  // None run twice: one Kubernetes Job and one pod per member.
+  const members = await ctx.database.pool.query<{ id: string }>(
+    "SELECT id FROM jobs WHERE sweep_id = $1",
+    [sweepId],
+  );
+  expect(members.rows).toHaveLength(24);
+  const counted = await pollUntil(
+    "the watch to have seen each member's Job and pod",
+    async () => {
+      const counts = Object.fromEntries(
+        members.rows.map((row) => [
+          row.id,
+          { jobs: seen.jobs(row.id).length, pods: seen.pods(row.id).length },
+        ]),
+      );
+      return Object.values(counts).some((c) => c.jobs === 0 || c.pods === 0)
+        ? { done: false, seen: counts }
+        : { done: true, value: counts };
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(counted).toEqual(
+    Object.fromEntries(members.rows.map((row) => [row.id, { jobs: 1, pods: 1 }])),
+  );
+  // The limit held.
+  expect(peak).toBe(limit);
+  expect(unexpectedExits).toEqual([]);
 });
 
 /**

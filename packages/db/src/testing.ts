@@ -107,6 +107,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     cancelledAt: null,
     cancelledBy: null,
     rerunOfJobId: null,
+    sweepId: null,
     submittedAt,
     scheduledAt: null,
     startedAt: null,

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   job_exceeds_tenant_limits: 422,
   idempotency_key_reused: 422,
   unknown_scenario: 422,
+  sweep_too_large: 422,
   scenario_name_taken: 409,
   job_already_ended: 409,
   // A scenario bundle refused at upload (@sumo/scenario's BundleErrorCode, one for one).

@@ -9,6 +9,7 @@ import type { ClusterView } from "./cluster-view.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { nodesRoutes } from "./routes/nodes.ts";
 import { platformMetricsRoutes } from "./routes/platform-metrics.ts";
+import { sweepsRoutes } from "./routes/sweeps.ts";
 import { tenantsRoutes } from "./routes/tenants.ts";
 
 export interface AdminDeps {
@@ -45,6 +46,7 @@ export function createApp(deps: AdminDeps) {
   app.use("/admin/*", adminAuth(deps.adminToken));
   app.route("/", tenantsRoutes(deps));
   app.route("/", jobsRoutes(deps));
+  app.route("/", sweepsRoutes(deps));
   app.route("/", nodesRoutes({ cluster: deps.cluster, logger: deps.logger }));
   app.route(
     "/",

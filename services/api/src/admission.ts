@@ -225,6 +225,7 @@ export function admitSubmission(
     cpuRequest: request.cpu_request,
     memoryGi: request.memory_gi,
     rerunOfJobId: submission.rerunOf ?? null,
+    sweepId: null,
     status: queued ? "QUEUED" : "PENDING",
     submittedAt: now,
   };

@@ -15,6 +15,7 @@ import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { bundleTooLarge, scenariosRoutes, UPLOAD_FORM_OVERHEAD_BYTES } from "./routes/scenarios.ts";
+import { sweepsRoutes } from "./routes/sweeps.ts";
 import { submissionMetrics } from "./submission-metrics.ts";
 import { submitJobs } from "./submit-jobs.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
@@ -106,6 +107,7 @@ export function createApp(deps: ApiDeps) {
       concurrentUploads: deps.concurrentUploads ?? 2,
     }),
   );
+  app.route("/", sweepsRoutes(deps));
   app.route("/", jobLogsRoutes(deps));
   app.route("/", dashboardRoutes({ ...deps, refreshProgress: (job) => progress.refresh(job) }));
   return app;

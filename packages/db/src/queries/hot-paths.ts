@@ -271,6 +271,7 @@ export type SubmittedJob = Pick<
   | "cpuRequest"
   | "memoryGi"
   | "rerunOfJobId"
+  | "sweepId"
   | "submittedAt"
 > & {
   /** PENDING, for the scheduler now; QUEUED, to wait in its tenant's queue. */
@@ -299,6 +300,7 @@ export async function insertSubmittedJobs(
       cpu_request: job.cpuRequest,
       memory_gi: job.memoryGi,
       rerun_of_job_id: job.rerunOfJobId,
+      sweep_id: job.sweepId,
       status: job.status,
       submitted_at: job.submittedAt.toISOString(),
     })),
@@ -309,11 +311,11 @@ export async function insertSubmittedJobs(
 const insertSubmitted = preparedSql(
   "insert_submitted_jobs",
   sql`
-    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, status, submitted_at, updated_at)
-    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, status, submitted_at, submitted_at
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, sweep_id, status, submitted_at, updated_at)
+    SELECT id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, rerun_of_job_id, sweep_id, status, submitted_at, submitted_at
     FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS submitted(
       id uuid, tenant_id uuid, scenario_id text, scenario_name text, scenario_sha256 text, scenario_config text, scenario jsonb,
-      cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, status job_status, submitted_at timestamptz
+      cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, sweep_id uuid, status job_status, submitted_at timestamptz
     )`,
 );
 

@@ -6,5 +6,6 @@ export * from "./hot-paths.ts";
 export * from "./job-logs.ts";
 export * from "./jobs.ts";
 export * from "./scenarios.ts";
+export * from "./sweeps.ts";
 export * from "./tenant-queue.ts";
 export * from "./tenants.ts";

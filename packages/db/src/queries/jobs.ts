@@ -30,10 +30,16 @@ export interface JobPage {
   next: JobCursor | undefined;
 }
 
-/** A tenant's jobs, newest first, optionally in one status; keyset pagination. */
+/** A tenant's jobs, newest first, optionally in one status or of one sweep; keyset pagination. */
 export async function listTenantJobs(
   db: DatabaseOrTransaction,
-  params: { tenantId: string; status?: JobStatus; limit: number; after?: JobCursor },
+  params: {
+    tenantId: string;
+    status?: JobStatus;
+    sweepId?: string;
+    limit: number;
+    after?: JobCursor;
+  },
 ): Promise<JobPage> {
   return listJobsWhere(db, ofTenant(jobs.tenantId, params.tenantId), params);
 }
@@ -51,10 +57,11 @@ export async function listAllJobs(
 async function listJobsWhere(
   db: DatabaseOrTransaction,
   scope: SQL | undefined,
-  params: { status?: JobStatus; limit: number; after?: JobCursor },
+  params: { status?: JobStatus; sweepId?: string; limit: number; after?: JobCursor },
 ): Promise<JobPage> {
   const conditions: (SQL | undefined)[] = [scope];
   if (params.status) conditions.push(eq(jobs.status, params.status));
+  if (params.sweepId) conditions.push(eq(jobs.sweepId, params.sweepId));
   if (params.after) {
     // A row comparison, so the cursor becomes a range of the index rather than a filter.
     conditions.push(

@@ -15,6 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { JOB_STATUSES } from "../job-status.ts";
 import { scenarioBundles } from "./scenarios.ts";
+import { sweeps } from "./sweeps.ts";
 import { tenants } from "./tenants.ts";
 
 /** The statuses of job-status.ts; the database refuses every move JOB_STATUS_TRANSITIONS does not allow. */
@@ -62,6 +63,8 @@ export const jobs = pgTable(
     cancelledBy: text("cancelled_by").$type<"tenant" | "admin">(),
     /** The job this one runs again (POST /v1/jobs/{id}/rerun). */
     rerunOfJobId: uuid("rerun_of_job_id"),
+    /** The sweep this job is a member of. */
+    sweepId: uuid("sweep_id").references(() => sweeps.id, { onDelete: "cascade" }),
     submittedAt: eventTime("submitted_at").notNull().defaultNow(),
     scheduledAt: eventTime("scheduled_at"),
     startedAt: eventTime("started_at"),
@@ -84,6 +87,9 @@ export const jobs = pgTable(
     index("jobs_recent_idx").on(t.submittedAt.desc(), t.id.desc()),
     // A bundle's jobs: whether one may be deleted (deleteTenantScenario, the foreign key's check).
     index("jobs_tenant_scenario_sha256_idx").on(t.tenantId, t.scenarioSha256),
+    // A sweep's members, newest first, and their counts by status.
+    index("jobs_sweep_idx").on(t.sweepId, t.status),
+    index("jobs_sweep_recent_idx").on(t.sweepId, t.submittedAt.desc(), t.id.desc()),
     // A job's reruns (the link back from the job they run again).
     index("jobs_rerun_of_idx").on(t.rerunOfJobId),
     foreignKey({

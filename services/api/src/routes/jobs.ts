@@ -104,6 +104,7 @@ const listJobsRoute = createRoute({
   request: {
     query: z.object({
       status: jobStatusSchema.optional(),
+      sweep_id: z.uuid().optional().openapi({ description: "Only this sweep's members." }),
       limit: z.coerce.number().int().min(1).max(100).default(20),
       cursor: jobCursorSchema.optional().openapi({ type: "string" }),
     }),
@@ -265,11 +266,12 @@ export function jobsRoutes(deps: {
       return c.json(result.body, result.status);
     })
     .openapi(listJobsRoute, async (c) => {
-      const { status, limit, cursor } = c.req.valid("query");
+      const { status, sweep_id: sweepId, limit, cursor } = c.req.valid("query");
       const page = await listTenantJobs(deps.db, {
         tenantId: c.var.tenantId,
         limit,
         ...(status ? { status } : {}),
+        ...(sweepId ? { sweepId } : {}),
         ...(cursor ? { after: cursor } : {}),
       });
       return c.json(
