@@ -13,17 +13,15 @@
 // same namespace objects (namespace, ResourceQuota, LimitRange, NetworkPolicy applied on each
 // namespace's first Job) and the same pod spec, created by this process straight through the
 // apiserver, so the figures show what Kubernetes alone does on this machine.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   BatchV1Api,
   CoreV1Api,
-  type KubernetesObject,
   KubernetesObjectApi,
   makeInformer,
-  PatchStrategy,
   type V1Job,
   type V1Node,
   type V1Pod,
@@ -31,14 +29,18 @@ import {
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { createMigratedTemplate, createTestDatabase, makeJob } from "@sumo/db/testing";
+import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
 import { JOB_ID_LABEL, loadKubeConfig } from "@sumo/kubernetes";
-import { schedulerEnvSchema } from "@sumo/scheduler/env";
-import { buildScenarioConfigMap, buildSimulationJob } from "@sumo/scheduler/simulation-job";
-import { tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses, SERVICES } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
+import {
+  applyBaselineNamespace,
+  BASELINE_LABEL,
+  createBaselineJob,
+  inParallel,
+  removeBaselineWorkloads,
+} from "./baseline-jobs.ts";
 import {
   type ClientThrottle,
   clientThrottle,
@@ -110,8 +112,6 @@ const db = createDatabaseClient(database.url, { maxConnections: 4 });
 
 // --- what the watches here see, by job id (platform: its job id label; baseline: ours) --
 
-const BASELINE_LABEL = "bench.sumo-k8.dev/baseline-job";
-const BASELINE_NS_LABEL = "bench.sumo-k8.dev/baseline";
 const idOf = (labels: Record<string, string> | undefined) =>
   labels?.[JOB_ID_LABEL] ?? labels?.[BASELINE_LABEL];
 
@@ -256,20 +256,6 @@ function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<
   return delta;
 }
 
-/** Runs `work(i)` for i in [0, count) with at most `concurrency` at a time. */
-async function inParallel(
-  count: number,
-  concurrency: number,
-  work: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-}
-
 /** The most Jobs kube-controller-manager's Job controller had waiting, sampled every 5 s. */
 let peakJobQueue = 0;
 
@@ -314,31 +300,6 @@ async function waitFor(what: string, done: () => boolean, timeoutMs: number): Pr
 
 const runId = randomBytes(3).toString("hex");
 
-async function serverSideApply(object: KubernetesObject): Promise<void> {
-  await objects.patch(object, undefined, undefined, "bench", true, PatchStrategy.ServerSideApply);
-}
-
-/** What the platform's scheduler runs with here (its defaults). */
-const SCHEDULER_DEFAULTS = schedulerEnvSchema.parse({});
-const SIMULATION_JOB_CONFIG = {
-  image: SCHEDULER_DEFAULTS.SIMULATION_IMAGE,
-  ttlSecondsAfterFinished: SCHEDULER_DEFAULTS.JOB_TTL_SECONDS_AFTER_FINISHED,
-  activeDeadlineSeconds: SCHEDULER_DEFAULTS.JOB_ACTIVE_DEADLINE_SECONDS,
-  workStorage: SCHEDULER_DEFAULTS.SIMULATION_WORK_STORAGE,
-};
-
-/** A job row as the api writes it, for the baseline's Jobs: RUN_SECONDS on simulated pods. */
-function baselineJobRow() {
-  return makeJob({
-    scenarioName: "bench",
-    scenarioSha256: "0".repeat(64),
-    scenarioConfig: "grid.sumocfg",
-    scenario: { end: RUN_SECONDS * 100 },
-    cpuRequest: CPU,
-    memoryGi: MEMORY_GI,
-  });
-}
-
 /** The limits each bench tenant gets, so the baseline's quotas match the platform's. */
 const TENANT_LIMITS = {
   cpuLimit: Math.max(1, JOBS_PER_TENANT * CPU),
@@ -347,54 +308,8 @@ const TENANT_LIMITS = {
   maxConcurrentJobs: JOBS_PER_TENANT,
 };
 
-/**
- * The scheduler's own objects, renamed into the baseline's namespace and carrying only the
- * baseline's labels, so the platform's watches never take them for its own.
- */
-function asBaseline<T extends KubernetesObject>(
-  object: T,
-  namespace: string,
-  labels: Record<string, string>,
-): T {
-  const metadata = object.metadata ?? {};
-  const kept = Object.fromEntries(
-    Object.entries(metadata.labels ?? {}).filter(([key]) => key.startsWith("pod-security.")),
-  );
-  return {
-    ...object,
-    metadata: {
-      ...metadata,
-      ...(object.kind === "Namespace" ? { name: namespace } : { namespace }),
-      labels: { ...kept, ...labels },
-    },
-  };
-}
-
-/** What the scheduler applies per tenant (tenant-namespace.ts), under a baseline name and label. */
-function baselineNamespaceObjects(namespace: string): KubernetesObject[] {
-  return tenantNamespaceObjects({ id: randomUUID(), ...TENANT_LIMITS }).map((object) =>
-    asBaseline(object, namespace, { [BASELINE_NS_LABEL]: runId }),
-  );
-}
-
-/** The scheduler's Job (simulation-job.ts), named and labelled for the baseline. */
-function baselineJob(id: string, namespace: string): V1Job {
-  const job = buildSimulationJob(baselineJobRow(), SIMULATION_JOB_CONFIG);
-  const labels = { [BASELINE_LABEL]: id };
-  const renamed = asBaseline(
-    { ...job, metadata: { ...job.metadata, name: id } },
-    namespace,
-    labels,
-  );
-  const template = renamed.spec?.template;
-  return {
-    ...renamed,
-    spec: {
-      ...renamed.spec,
-      template: { ...template, metadata: { ...template?.metadata, labels } },
-    } as V1Job["spec"],
-  };
-}
+const SHAPE = { runSeconds: RUN_SECONDS, cpu: CPU, memoryGi: MEMORY_GI };
+const clients = { batch, core, objects };
 
 async function runBaseline(): Promise<PhaseResult> {
   say(`baseline: ${JOBS} Jobs in ${TENANTS} namespaces straight through the apiserver`);
@@ -404,11 +319,7 @@ async function runBaseline(): Promise<PhaseResult> {
   const ensureNamespace = (namespace: string) => {
     let applied = namespaces.get(namespace);
     if (!applied) {
-      applied = (async () => {
-        const [ns, ...rest] = baselineNamespaceObjects(namespace);
-        if (ns) await serverSideApply(ns);
-        await Promise.all(rest.map(serverSideApply));
-      })();
+      applied = applyBaselineNamespace(clients, namespace, TENANT_LIMITS, runId);
       namespaces.set(namespace, applied);
     }
     return applied;
@@ -429,22 +340,7 @@ async function runBaseline(): Promise<PhaseResult> {
     const namespace = namespaceOf(i);
     try {
       await ensureNamespace(namespace);
-      const created = await batch.createNamespacedJob({
-        namespace,
-        body: baselineJob(ids[i] ?? "", namespace),
-      });
-      // And its scenario ConfigMap, owned by it, as the scheduler creates them (schedule-job.ts).
-      const volume = buildScenarioConfigMap(baselineJobRow(), Buffer.from(await gridBundle()), {
-        name: created.metadata?.name ?? "",
-        uid: created.metadata?.uid ?? "",
-      });
-      await core.createNamespacedConfigMap({
-        namespace,
-        body: {
-          ...volume,
-          metadata: { ...volume.metadata, name: `${ids[i]}-scenario`, namespace },
-        },
-      });
+      await createBaselineJob(clients, ids[i] ?? "", namespace, SHAPE);
     } catch (error) {
       rejected++;
       if (rejected <= 3) say(`  baseline create failed: ${String(error).slice(0, 300)}`);
@@ -481,34 +377,11 @@ async function runBaseline(): Promise<PhaseResult> {
   };
 
   // Out of the platform's way: its Jobs and pods go now (not by TTL during the next phase),
-  // then Karpenter removes the emptied nodes, so the platform starts from none as well. The
-  // bench takes the pods' job-tracking finalizers off itself: left to kube-controller-manager,
-  // whose Job controller does that for orphaned pods within its client-side rate limit (20
-  // requests/s), removing 5,000 would hold up the platform's first pods for minutes.
+  // then Karpenter removes the emptied nodes, so the platform starts from none as well.
   say("baseline: deleting its Jobs and pods, waiting for Karpenter to remove the nodes");
-  const baselineNamespaces = [...namespaces.keys()];
-  await inParallel(baselineNamespaces.length, 20, async (i) => {
-    const namespace = baselineNamespaces[i] ?? "";
-    await batch.deleteCollectionNamespacedJob({ namespace, propagationPolicy: "Orphan" });
-  });
   const baselinePods = () =>
     podInformer.list().filter((pod) => pod.metadata?.labels?.[BASELINE_LABEL] !== undefined);
-  const pods = baselinePods();
-  await inParallel(pods.length, CONCURRENCY, async (i) => {
-    const pod = pods[i];
-    if (!pod?.metadata?.name || !pod.metadata.namespace) return;
-    await core
-      .patchNamespacedPod({
-        name: pod.metadata.name,
-        namespace: pod.metadata.namespace,
-        body: [{ op: "add", path: "/metadata/finalizers", value: [] }],
-      })
-      .catch(() => {});
-  });
-  await inParallel(baselineNamespaces.length, 20, async (i) => {
-    const namespace = baselineNamespaces[i] ?? "";
-    await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
-  });
+  await removeBaselineWorkloads(clients, [...namespaces.keys()], baselinePods, CONCURRENCY);
   await waitFor("the baseline's pods to be gone", () => baselinePods().length === 0, 5 * 60_000);
   await waitFor("Karpenter to remove the baseline's nodes", () => nodes.size === 0, 5 * 60_000);
   return result;

@@ -326,3 +326,82 @@ describe("a simulation Job on Karpenter-provisioned kwok nodes", () => {
     await waitForJobCondition(jobName, "Complete");
   }, 120_000);
 });
+
+describe("a Job's pod deleted before it ran", () => {
+  const nodeName = `unmanaged-${randomBytes(3).toString("hex")}`;
+  afterAll(async () => {
+    await core.deleteNode({ name: nodeName }).catch(() => undefined);
+  });
+
+  it("ends Failed as the kubelet ends one, and the Job goes on without it", async () => {
+    // A node kwok does not manage yet: the Job's pod is bound to it (spec.nodeName) and stays
+    // Pending, nobody running it, until it is deleted and kwok takes the node over.
+    await core.createNode({ body: { metadata: { name: nodeName } } });
+    const jobName = "sim-deleted-pending";
+    const job = makeSimulationJob(jobName, { runSeconds: 1 });
+    if (job.spec) {
+      job.spec.backoffLimit = 1;
+      // As the platform's Jobs have: with a pod failure policy the Job controller keeps its
+      // finalizer on a deleted pod until the pod is terminal, so somebody must end it.
+      job.spec.podFailurePolicy = {
+        rules: [
+          { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+        ],
+      };
+    }
+    if (job.spec?.template.spec) job.spec.template.spec.nodeName = nodeName;
+    await batch.createNamespacedJob({ namespace, body: job });
+    const pending = await pollUntil(
+      `the pod of ${jobName} bound and Pending`,
+      async () => {
+        const pod = await readJobPod(jobName);
+        return pod?.spec?.nodeName === nodeName
+          ? { done: true, value: pod }
+          : { done: false, seen: podSummary(pod) };
+      },
+      { timeoutMs: 30_000 },
+    );
+    const podName = pending.metadata?.name ?? "";
+    await core.deleteNamespacedPod({ name: podName, namespace });
+
+    // Every state the deleted pod goes through, from here until it is gone.
+    const states: V1Pod[] = [];
+    const watching = (async () => {
+      while (true) {
+        const pod = await core.readNamespacedPod({ name: podName, namespace }).catch((e) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        });
+        if (!pod) return;
+        states.push(pod);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await core.patchNode({
+      name: nodeName,
+      body: [{ op: "add", path: "/metadata/labels", value: { "kwok.x-k8s.io/node": "fake" } }],
+    });
+    await Promise.race([
+      watching,
+      new Promise((_, reject) =>
+        setTimeout(
+          () =>
+            reject(new Error(`${podName} not gone: ${JSON.stringify(podSummary(states.at(-1)))}`)),
+          30_000,
+        ),
+      ),
+    ]);
+    expect(states.at(-1)?.status?.phase).toBe("Failed");
+    expect(states.at(-1)?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: "ContainerStatusUnknown",
+    });
+
+    // The Job counted the failure and ran a new pod, which succeeded.
+    const complete = await waitForJobCondition(jobName, "Complete");
+    expect({ failed: complete.status?.failed, succeeded: complete.status?.succeeded }).toEqual({
+      failed: 1,
+      succeeded: 1,
+    });
+  }, 90_000);
+});

@@ -17,6 +17,13 @@ export interface PlatformObjectsSeen {
   jobs(jobId: string): string[];
   /** Uids of the pods seen for this platform job. */
   pods(jobId: string): string[];
+  /**
+   * Uids of this platform job's pods that Kubernetes took away (a DisruptionTarget condition:
+   * evicted, preempted, their node tainted or removed), which the Job controller replaces.
+   */
+  disruptedPods(jobId: string): string[];
+  /** Uids of this platform job's pods less those Kubernetes took away: the runs it really had. */
+  undisruptedPods(jobId: string): string[];
   /** Platform job ids of these tenants for which any Job or pod was seen. */
   jobIdsOf(tenantIds: readonly string[]): string[];
   stop(): Promise<void>;
@@ -30,17 +37,28 @@ export interface PlatformObjectsSeen {
  * test causes, there is none.)
  */
 export async function watchPlatformObjects(kubeConfig: KubeConfig): Promise<PlatformObjectsSeen> {
-  const seen = { job: new Map<string, Set<string>>(), pod: new Map<string, Set<string>>() };
+  const seen = {
+    job: new Map<string, Set<string>>(),
+    pod: new Map<string, Set<string>>(),
+    disrupted: new Map<string, Set<string>>(),
+  };
   const tenantOf = new Map<string, string>();
   let stopped = false;
+  const add = (kind: keyof typeof seen, jobId: string, uid: string) => {
+    const uids = seen[kind].get(jobId) ?? new Set<string>();
+    uids.add(uid);
+    seen[kind].set(jobId, uids);
+  };
   const note = (kind: "job" | "pod", object: V1Job | V1Pod) => {
     const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
     const uid = object.metadata?.uid;
     if (!jobId || !uid) return;
     tenantOf.set(jobId, object.metadata?.labels?.[TENANT_ID_LABEL] ?? "");
-    const uids = seen[kind].get(jobId) ?? new Set<string>();
-    uids.add(uid);
-    seen[kind].set(jobId, uids);
+    add(kind, jobId, uid);
+    const disrupted = (object.status?.conditions ?? []).some(
+      (c) => c.type === "DisruptionTarget" && c.status === "True",
+    );
+    if (kind === "pod" && disrupted) add("disrupted", jobId, uid);
   };
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -77,10 +95,15 @@ export async function watchPlatformObjects(kubeConfig: KubeConfig): Promise<Plat
     });
   }
   await Promise.all(informers.map(([, informer]) => informer.start()));
-  const uids = (kind: "job" | "pod", jobId: string) => [...(seen[kind].get(jobId) ?? [])];
+  const uids = (kind: keyof typeof seen, jobId: string) => [...(seen[kind].get(jobId) ?? [])];
   return {
     jobs: (jobId) => uids("job", jobId),
     pods: (jobId) => uids("pod", jobId),
+    disruptedPods: (jobId) => uids("disrupted", jobId),
+    undisruptedPods: (jobId) => {
+      const disrupted = seen.disrupted.get(jobId);
+      return uids("pod", jobId).filter((uid) => !disrupted?.has(uid));
+    },
     jobIdsOf: (tenantIds) =>
       [...tenantOf].filter(([, tenantId]) => tenantIds.includes(tenantId)).map(([jobId]) => jobId),
     async stop() {
