@@ -14,21 +14,23 @@ export const JOB_STATUSES = [
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** What each status means, as the APIs' documents tell it. */
+export const JOB_STATUS_MEANINGS = {
+  QUEUED:
+    "accepted into its tenant's queue (a sweep's member, or a submission that asked to wait); it becomes PENDING when one of the tenant's slots frees, first in, first out",
+  PENDING:
+    "accepted; the scheduler has not created its Kubernetes Job yet, or its pod is not running yet (waiting for quota or a node)",
+  RUNNING: "its pod's container has started",
+  SUCCEEDED: "the simulation ran to its end and exited 0",
+  FAILED:
+    "it did not complete: a non-zero exit, killed (out of memory, deadline), refused by Kubernetes, never schedulable, or lost; or, queued, it can never fit its tenant's limits",
+  CANCELLED: "a tenant or an admin cancelled it before it ended",
+} as const satisfies Record<JobStatus, string>;
+
 /**
- * What each status may become. A status that may become nothing is terminal: the job has
- * ended, and nothing about it changes again.
- *
- * - QUEUED: accepted into its tenant's queue (a sweep's member, or a submission that asked to
- *   wait): it becomes PENDING when one of the tenant's slots frees, first in, first out.
- * - PENDING: accepted; the scheduler has not created its Kubernetes Job, or its pod is not
- *   running yet (waiting for quota or a node).
- * - RUNNING: its pod's container has started.
- * - SUCCEEDED: the simulation ran and exited 0.
- * - FAILED: it did not complete: a non-zero exit, killed (OOM, deadline), refused by Kubernetes,
- *   never schedulable, or lost; or, queued, it can never fit its tenant's limits.
- * - CANCELLED: a tenant or an admin cancelled it before it ended.
- *
- * A job may end without ever being seen RUNNING (a pod that ran between two observations).
+ * What each status may become (see JOB_STATUS_MEANINGS). A status that may become nothing is
+ * terminal: the job has ended, and nothing about it changes again. A job may end without ever
+ * being seen RUNNING (a pod that ran between two observations).
  */
 export const JOB_STATUS_TRANSITIONS = {
   QUEUED: ["PENDING", "FAILED", "CANCELLED"],

@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 import {
   ACTIVE_JOB_STATUSES,
   assertNever,
+  JOB_STATUS_MEANINGS,
+  JOB_STATUS_TRANSITIONS,
   JOB_STATUSES,
   type JobStatus,
 } from "@sumo/db/job-status";
@@ -13,7 +15,16 @@ import { encodePageCursor, pageCursorSchema } from "./page-cursor.ts";
 
 // A job as the HTTP APIs show it (snake_case, ISO timestamps); the api and admin share it.
 
-export const jobStatusSchema = z.enum(JOB_STATUSES).openapi("JobStatus");
+export const jobStatusSchema = z.enum(JOB_STATUSES).openapi("JobStatus", {
+  description: [
+    "A job's status. It only moves forwards:",
+    ...JOB_STATUSES.map((status) => {
+      const next: readonly JobStatus[] = JOB_STATUS_TRANSITIONS[status];
+      const then = next.length === 0 ? "ended" : `then ${next.join(", ")}`;
+      return `- \`${status}\`: ${JOB_STATUS_MEANINGS[status]} (${then}).`;
+    }),
+  ].join("\n"),
+});
 
 /** How many jobs are in each status: every status, 0 when none. */
 export const jobCountsSchema = z.object(

@@ -1,5 +1,16 @@
-import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { createScenario, createTenant, insertJob } from "@sumo/db/queries";
+import {
+  createDatabaseClient,
+  type DatabaseClient,
+  transactionOnConnection,
+} from "@sumo/db/client";
+import { cancelJob } from "@sumo/db/job-cancellation";
+import {
+  createScenario,
+  createTenant,
+  insertJob,
+  lockTenants,
+  startQueuedJobs,
+} from "@sumo/db/queries";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import { type Job, jobs, type Tenant, tenants } from "@sumo/db/schema";
@@ -178,6 +189,31 @@ describe("startQueuedJobsOfTenant", () => {
     expect(started).toEqual(queued.map((job) => job.id));
     expect(await submittedMessages(started)).toEqual([...started].sort());
   });
+  it("lets a cancel through while it holds the tenant's lock: neither waits for the other", async () => {
+    const owner = await tenantWithScenario({ maxConcurrentJobs: 1 });
+    const [queued] = await jobsOf(owner, 1, "QUEUED");
+    const jobId = queued?.id ?? "";
+    // Hold the tenant's lock as a start does, and cancel the job meanwhile. The tenant's first
+    // cancelled job adds its CANCELLED count row, whose foreign key checks the tenant's row:
+    // a lock that refused that check would have the two wait for each other.
+    const outcome = await transactionOnConnection(database.db, async (connection) => {
+      await lockTenants(connection, [owner.tenant.id]);
+      const cancelling = cancelJob(
+        { db: database.db, boss },
+        { jobId, tenantId: owner.tenant.id, by: "tenant" },
+      );
+      const cancel = await Promise.race([
+        cancelling,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("the cancel waited for the tenant's lock")), 10_000),
+        ),
+      ]);
+      return { cancel, started: await startQueuedJobs(connection, [jobId]) };
+    });
+    expect(outcome.cancel).toMatchObject({ kind: "cancelled", job: { status: "CANCELLED" } });
+    expect(outcome.started).toEqual([]);
+    expect(await statusesOf([jobId])).toEqual(["CANCELLED"]);
+  });
 });
 
 describe("TenantQueue", () => {
@@ -215,6 +251,14 @@ describe("TenantQueue", () => {
       await vi.waitFor(
         async () =>
           expect(await statusesOf(more.map((job) => job.id))).toEqual(["PENDING", "PENDING"]),
+        { timeout: 5_000, interval: 20 },
+      );
+      // A job joining the queue while a slot is free starts on its own announcement. (The
+      // slot is freed by deleting a job, which announces nothing.)
+      await database.db.delete(jobs).where(eq(jobs.id, waiting?.id ?? ""));
+      const [joined] = await jobsOf(owner, 1, "QUEUED");
+      await vi.waitFor(
+        async () => expect(await statusesOf([joined?.id ?? ""])).toEqual(["PENDING"]),
         { timeout: 5_000, interval: 20 },
       );
     } finally {

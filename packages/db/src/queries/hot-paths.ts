@@ -1,6 +1,7 @@
 // The api's hot paths, prepared: every statement of a submission's transaction (lock the
 // tenants, count their active jobs, find earlier Idempotency-Key records, insert the jobs and
-// the records), the API key lookup of every request, resolving a submission's scenario, and reading one job. Each is a named
+// the records), inserting a sweep's members, the API key lookup of every request, resolving a
+// submission's scenario, and reading one job. Each is a named
 // prepared statement: drizzle renders it once per process and PostgreSQL parses and plans it
 // once per connection, where on these paths rendering and planning cost more than running it
 // (docs/benchmarks.md). Every other query in queries/ is built per call with drizzle's query
@@ -18,6 +19,7 @@ import {
 } from "../schema/idempotency-keys.ts";
 import { type Job, jobs } from "../schema/jobs.ts";
 import { type Scenario, scenarios } from "../schema/scenarios.ts";
+import { sweeps } from "../schema/sweeps.ts";
 import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { requireTenantId } from "./tenant-scope.ts";
@@ -151,7 +153,10 @@ const tenantScenarioByName = preparedQuery((db) =>
  * Reads tenants and locks their rows until the transaction ends (missing ones are left out).
  * Submissions of one tenant take turns on this lock, which is what makes the concurrent-job
  * limit hold under parallel requests. Rows are locked in id order, so two transactions locking
- * overlapping sets of tenants wait for each other instead of deadlocking.
+ * overlapping sets of tenants wait for each other instead of deadlocking. The lock is FOR NO KEY
+ * UPDATE: it does not stop foreign key checks of rows that name the tenant (a cancel adding the
+ * tenant's first CANCELLED count), which would otherwise wait for it while holding jobs the
+ * lock's holder goes on to update.
  */
 export async function lockTenants(
   tx: DatabaseOrTransaction,
@@ -167,7 +172,7 @@ const lockedTenants = preparedQuery((db) =>
     .from(tenants)
     .where(sql`${tenants.id} = ANY(${sql.placeholder("tenantIds")}::uuid[])`)
     .orderBy(asc(tenants.id))
-    .for("update")
+    .for("no key update")
     .prepare("lock_tenants"),
 );
 
@@ -317,6 +322,38 @@ const insertSubmitted = preparedSql(
       id uuid, tenant_id uuid, scenario_id text, scenario_name text, scenario_sha256 text, scenario_config text, scenario jsonb,
       cpu_request numeric, memory_gi numeric, rerun_of_job_id uuid, sweep_id uuid, status job_status, submitted_at timestamptz
     )`,
+);
+
+/** A sweep's member as it is stored: its job's id and its own run parameters. */
+export interface SweepMember {
+  id: string;
+  scenario: Job["scenario"];
+}
+
+/**
+ * Inserts a sweep's members, QUEUED, in the caller's transaction, after the sweep's row: what
+ * every member shares is read from that row, so only ids and run parameters travel.
+ */
+export async function insertSweepMembers(
+  db: StatementRunner,
+  sweepId: string,
+  members: SweepMember[],
+): Promise<void> {
+  await insertMembers(db, {
+    sweepId,
+    ids: members.map((member) => member.id),
+    scenarios: JSON.stringify(members.map((member) => member.scenario)),
+  });
+}
+
+const insertMembers = preparedSql(
+  "insert_sweep_members",
+  sql`
+    INSERT INTO ${jobs} (id, tenant_id, scenario_id, scenario_name, scenario_sha256, scenario_config, scenario, cpu_request, memory_gi, sweep_id, status, submitted_at, updated_at)
+    SELECT member.id, sweep.tenant_id, sweep.scenario_id, sweep.scenario_name, sweep.scenario_sha256, sweep.scenario_config, member.scenario, sweep.cpu_request, sweep.memory_gi, sweep.id, 'QUEUED', sweep.created_at, sweep.created_at
+    FROM ${sweeps} AS sweep,
+      unnest(${sql.placeholder("ids")}::uuid[], ARRAY(SELECT jsonb_array_elements(${sql.placeholder("scenarios")}::jsonb))) AS member(id, scenario)
+    WHERE sweep.id = ${sql.placeholder("sweepId")}`,
 );
 
 /** Stores Idempotency-Key records, as insertSubmittedJobs stores jobs (one JSON parameter). */

@@ -3,22 +3,26 @@ import type { DatabaseOrTransaction } from "../client.ts";
 import { JOB_STATUSES, type JobStatus, OPEN_JOB_STATUSES } from "../job-status.ts";
 import { jobs } from "../schema/jobs.ts";
 import { type NewSweep, type Sweep, sweeps } from "../schema/sweeps.ts";
-import { insertSubmittedJobs, type StatementRunner, type SubmittedJob } from "./hot-paths.ts";
+import { insertSweepMembers, type StatementRunner, type SweepMember } from "./hot-paths.ts";
 import type { CancelledBy } from "./jobs.ts";
 import { ofTenant } from "./tenant-scope.ts";
 
 /**
  * Stores a sweep and its members, all QUEUED, in the caller's transaction: the tenant's queue
- * (the scheduler's TenantQueue, told by the database) starts them.
+ * (the scheduler's TenantQueue, told by the database) starts them in the members' order, which
+ * their ids (UUIDv7, ascending) keep.
  */
 export async function insertSweep(
   db: DatabaseOrTransaction & StatementRunner,
   sweep: NewSweep,
-  members: SubmittedJob[],
+  members: SweepMember[],
 ): Promise<Sweep> {
+  if (members.length !== sweep.memberCount) {
+    throw new Error(`a sweep of ${sweep.memberCount} members given ${members.length}`);
+  }
   const [created] = await db.insert(sweeps).values(sweep).returning();
   if (!created) throw new Error("INSERT ... RETURNING returned no sweep");
-  await insertSubmittedJobs(db, members);
+  await insertSweepMembers(db, created.id, members);
   return created;
 }
 

@@ -22,22 +22,7 @@ async function tenantWithSweep(size: number) {
   const scenario = await createScenario(ctx.database.db, makeScenario({ tenantId: tenant.id }));
   await insertJob(ctx.database.db, makeJob({ tenantId: tenant.id, status: "RUNNING" }));
   const sweepId = uuidv7();
-  const now = new Date();
-  const members = Array.from({ length: size }, (_, seed) => ({
-    id: uuidv7(),
-    tenantId: tenant.id,
-    scenarioId: scenario.id,
-    scenarioName: scenario.name,
-    scenarioSha256: scenario.bundleSha256,
-    scenarioConfig: scenario.config,
-    scenario: { seed },
-    cpuRequest: 1,
-    memoryGi: 1,
-    rerunOfJobId: null,
-    sweepId,
-    status: "QUEUED" as const,
-    submittedAt: now,
-  }));
+  const members = Array.from({ length: size }, (_, seed) => ({ id: uuidv7(), scenario: { seed } }));
   await transactionOnConnection(ctx.database.db, (connection) =>
     insertSweep(
       connection,

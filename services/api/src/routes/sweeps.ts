@@ -7,7 +7,6 @@ import {
   getTenantSweep,
   insertSweep,
   listSweeps,
-  type SubmittedJob,
 } from "@sumo/db/queries";
 import { neverFits } from "@sumo/db/queue-rules";
 import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
@@ -152,21 +151,7 @@ export function sweepsRoutes(deps: { db: Database; boss: PgBoss }) {
       }
       const sweepId = uuidv7();
       const now = new Date();
-      const members: SubmittedJob[] = expanded.members.map((member) => ({
-        id: uuidv7(),
-        tenantId,
-        scenarioId: scenario.id,
-        scenarioName: scenario.name,
-        scenarioSha256: scenario.bundleSha256,
-        scenarioConfig: scenario.config,
-        scenario: member,
-        cpuRequest: request.cpu_request,
-        memoryGi: request.memory_gi,
-        rerunOfJobId: null,
-        sweepId,
-        status: "QUEUED",
-        submittedAt: now,
-      }));
+      const members = expanded.members.map((scenario) => ({ id: uuidv7(), scenario }));
       const sweep = await transactionOnConnection(deps.db, (connection) =>
         insertSweep(
           connection,
