@@ -3,15 +3,17 @@
 // the platform's watches never take them for theirs.
 import { randomUUID } from "node:crypto";
 import {
-  type BatchV1Api,
-  type CoreV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
   type KubernetesObject,
-  type KubernetesObjectApi,
+  KubernetesObjectApi,
   PatchStrategy,
   type V1Job,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { makeJob } from "@sumo/db/testing";
+import { JOB_ID_LABEL } from "@sumo/kubernetes";
 import { schedulerEnvSchema } from "@sumo/scheduler/env";
 import { buildScenarioConfigMap, buildSimulationJob } from "@sumo/scheduler/simulation-job";
 import { tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
@@ -118,6 +120,19 @@ export interface BaselineClients {
   batch: BatchV1Api;
   core: CoreV1Api;
   objects: KubernetesObjectApi;
+}
+
+export function baselineClients(kubeConfig: KubeConfig): BaselineClients {
+  return {
+    batch: kubeConfig.makeApiClient(BatchV1Api),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
+  };
+}
+
+/** The job id a watched Job or pod is known by: the platform's label, or the baseline's. */
+export function benchJobId(labels: Record<string, string> | undefined): string | undefined {
+  return labels?.[JOB_ID_LABEL] ?? labels?.[BASELINE_LABEL];
 }
 
 /** Applies a baseline namespace's objects (the namespace first), as the scheduler does. */

@@ -17,26 +17,20 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  BatchV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  makeInformer,
-  type V1Job,
-  type V1Node,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { makeInformer, type V1Job, type V1Node, type V1Pod } from "@kubernetes/client-node";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
 import { createMigratedTemplate, createTestDatabase } from "@sumo/db/testing";
-import { JOB_ID_LABEL, loadKubeConfig } from "@sumo/kubernetes";
+import { loadKubeConfig } from "@sumo/kubernetes";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses, SERVICES } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
 import {
   applyBaselineNamespace,
   BASELINE_LABEL,
+  baselineClients,
+  benchJobId,
   createBaselineJob,
   inParallel,
   removeBaselineWorkloads,
@@ -105,15 +99,11 @@ const deadComponents = () => {
   return LOCAL_CLUSTER_COMPONENTS.filter((name) => !running.has(name));
 };
 const kubeConfig = loadKubeConfig({ kubeconfigPath });
-const batch = kubeConfig.makeApiClient(BatchV1Api);
-const core = kubeConfig.makeApiClient(CoreV1Api);
-const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+const clients = baselineClients(kubeConfig);
+const { batch, core } = clients;
 const db = createDatabaseClient(database.url, { maxConnections: 4 });
 
 // --- what the watches here see, by job id (platform: its job id label; baseline: ours) --
-
-const idOf = (labels: Record<string, string> | undefined) =>
-  labels?.[JOB_ID_LABEL] ?? labels?.[BASELINE_LABEL];
 
 const jobSeen = new Map<string, number>();
 const jobEnded = new Map<string, number>();
@@ -128,7 +118,7 @@ const jobInformer = makeInformer<V1Job>(kubeConfig, "/apis/batch/v1/jobs", () =>
   batch.listJobForAllNamespaces(),
 );
 const onJob = (job: V1Job) => {
-  const id = idOf(job.metadata?.labels);
+  const id = benchJobId(job.metadata?.labels);
   if (!id) return;
   firstSet(jobSeen, id);
   const ended = job.status?.conditions?.some(
@@ -143,7 +133,7 @@ const podInformer = makeInformer<V1Pod>(kubeConfig, "/api/v1/pods", () =>
   core.listPodForAllNamespaces(),
 );
 const onPod = (pod: V1Pod) => {
-  const id = idOf(pod.metadata?.labels);
+  const id = benchJobId(pod.metadata?.labels);
   if (!id) return;
   if (pod.spec?.nodeName) firstSet(podScheduled, id);
   const phase = pod.status?.phase;
@@ -309,7 +299,6 @@ const TENANT_LIMITS = {
 };
 
 const SHAPE = { runSeconds: RUN_SECONDS, cpu: CPU, memoryGi: MEMORY_GI };
-const clients = { batch, core, objects };
 
 async function runBaseline(): Promise<PhaseResult> {
   say(`baseline: ${JOBS} Jobs in ${TENANTS} namespaces straight through the apiserver`);

@@ -22,18 +22,11 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  BatchV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  makeInformer,
-  type V1Node,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { makeInformer, type V1Node, type V1Pod } from "@kubernetes/client-node";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR } from "@sumo/db/embedded";
 import { createTenantWithApiKey } from "@sumo/db/queries";
-import { JOB_ID_LABEL, loadKubeConfig } from "@sumo/kubernetes";
+import { loadKubeConfig } from "@sumo/kubernetes";
 import pLimit from "p-limit";
 import { ensureLocalCluster } from "../local-cluster.ts";
 import { PlatformProcesses } from "../platform.ts";
@@ -41,6 +34,8 @@ import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
 import {
   applyBaselineNamespace,
   BASELINE_LABEL,
+  baselineClients,
+  benchJobId,
   createBaselineJob,
   inParallel,
   removeBaselineWorkloads,
@@ -101,9 +96,8 @@ const cluster = process.env.KUBECONFIG
     });
 const kubeconfigPath = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 const kubeConfig = loadKubeConfig({ kubeconfigPath });
-const batch = kubeConfig.makeApiClient(BatchV1Api);
-const core = kubeConfig.makeApiClient(CoreV1Api);
-const clients = { batch, core, objects: KubernetesObjectApi.makeApiClient(kubeConfig) };
+const clients = baselineClients(kubeConfig);
+const { core } = clients;
 const db = createDatabaseClient(database.url, { maxConnections: 4 });
 const runId = randomBytes(3).toString("hex");
 
@@ -112,8 +106,6 @@ const podCreated = new Map<string, number>();
 const podEnded = new Map<string, number>();
 /** Who waits for a pod to end (podEnd), by job id. */
 const podEndWaiters = new Map<string, () => void>();
-const idOf = (labels: Record<string, string> | undefined) =>
-  labels?.[JOB_ID_LABEL] ?? labels?.[BASELINE_LABEL];
 const firstSet = (map: Map<string, number>, id: string) => {
   if (!map.has(id)) map.set(id, performance.now());
 };
@@ -121,7 +113,7 @@ const podInformer = makeInformer<V1Pod>(kubeConfig, "/api/v1/pods", () =>
   core.listPodForAllNamespaces(),
 );
 const onPod = (pod: V1Pod) => {
-  const id = idOf(pod.metadata?.labels);
+  const id = benchJobId(pod.metadata?.labels);
   if (!id) return;
   firstSet(podCreated, id);
   const phase = pod.status?.phase;
