@@ -3,7 +3,7 @@
 // (KUBECONFIG, or test/cluster/), migrations, a demo tenant, all services; then it prints how
 // to call them. Ctrl-C stops everything it started.
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { hashApiKey } from "@sumo/db/api-keys";
@@ -25,6 +25,7 @@ import {
 } from "../local-cluster.ts";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 import { gridBundle, uploadScenario } from "../scenario-bundle.ts";
+import { writePrivateFile } from "./private-file.ts";
 
 const CREDENTIALS_FILE = path.join(DATA_DIR, "dev-credentials.json");
 const LOG_DIR = path.join(DATA_DIR, "logs");
@@ -102,7 +103,7 @@ const credentials = {
   curl_example: curlExample,
   upload_example: uploadExample,
 };
-await writeFile(CREDENTIALS_FILE, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+await writePrivateFile(CREDENTIALS_FILE, `${JSON.stringify(credentials, null, 2)}\n`);
 
 say(`
 sumo-k8 is running.

@@ -35,12 +35,32 @@ export async function openServiceDatabase(options: {
   };
 }
 
-/** Whether the database answers: what the services' readiness probes report. */
-export async function isDatabaseReachable(db: Database): Promise<boolean> {
-  try {
-    await db.execute(sql`SELECT 1`);
-    return true;
-  } catch {
-    return false;
-  }
+/** How long a readiness answer stands before the database is asked again. */
+export const READINESS_CACHE_MS = 1_000;
+
+/**
+ * Whether the database answers: what the services' readiness probes report. Asked at most once
+ * per READINESS_CACHE_MS however often probes (or anybody) call, with concurrent calls sharing
+ * the one query in flight.
+ */
+export function databaseReachability(db: Database): () => Promise<boolean> {
+  let answer: { reachable: boolean; at: number } | undefined;
+  let asking: Promise<boolean> | undefined;
+  return () => {
+    if (answer && performance.now() - answer.at < READINESS_CACHE_MS) {
+      return Promise.resolve(answer.reachable);
+    }
+    asking ??= db
+      .execute(sql`SELECT 1`)
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((reachable) => {
+        answer = { reachable, at: performance.now() };
+        asking = undefined;
+        return reachable;
+      });
+    return asking;
+  };
 }

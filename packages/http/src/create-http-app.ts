@@ -69,35 +69,35 @@ export function createHttpApp<Variables extends object>(
       },
     }),
   );
-  const jsonBodyLimit = bodyLimit({
-    maxSize: options.bodyLimitBytes,
-    onError: () => {
-      throw new ApiError(
+  const jsonLimit = bodyLimitRule(
+    options.bodyLimitBytes,
+    () =>
+      new ApiError(
         "payload_too_large",
         `Request bodies are limited to ${options.bodyLimitBytes} bytes`,
-      );
-    },
-  });
+      ),
+  );
   const uploads = (options.uploadRoutes ?? []).map((route) => ({
     route,
-    limit: bodyLimit({
-      maxSize: route.maxBodyBytes,
-      onError: () => {
-        throw route.tooLarge();
-      },
-    }),
+    limit: bodyLimitRule(route.maxBodyBytes, route.tooLarge),
   }));
+  const limitOf = (method: string, path: string): BodyLimitRule =>
+    uploads.find(({ route }) => route.method === method && route.path === path)?.limit ?? jsonLimit;
+  BODY_LIMITS.set(app, (method, path, declaredBytes) =>
+    // A method no route of this path answers gets its 405 (or 404) from the app.
+    allowedMethods(app, path).includes(method) && declaredBytes > limitOf(method, path).maxBytes
+      ? limitOf(method, path).tooLarge()
+      : undefined,
+  );
   app.use(async (c, next) => {
     // A method no route of this path answers gets its 405 (or 404), whatever its body.
     if (hasBody(c) && !allowedMethods(app, c.req.path).includes(c.req.method)) {
       await next();
       return;
     }
-    const upload = uploads.find(
-      ({ route }) => route.method === c.req.method && route.path === c.req.path,
-    );
-    const check = upload ? requireFormBody : requireJsonBody;
-    await (upload?.limit ?? jsonBodyLimit)(c, async () => {
+    const limit = limitOf(c.req.method, c.req.path);
+    const check = limit === jsonLimit ? requireJsonBody : requireFormBody;
+    await limit.middleware(c, async () => {
       await check(c, next);
     });
   });
@@ -119,6 +119,46 @@ export function createHttpApp<Variables extends object>(
   });
   app.onError((error, c) => errorResponse(c, toApiError(error, c)));
   return app;
+}
+
+interface BodyLimitRule {
+  maxBytes: number;
+  tooLarge: () => ApiError;
+  middleware: MiddlewareHandler;
+}
+
+function bodyLimitRule(maxBytes: number, tooLarge: () => ApiError): BodyLimitRule {
+  return {
+    maxBytes,
+    tooLarge,
+    middleware: bodyLimit({
+      maxSize: maxBytes,
+      onError: () => {
+        throw tooLarge();
+      },
+    }),
+  };
+}
+
+type DeclaredBodyRefusal = (
+  method: string,
+  path: string,
+  declaredBytes: number,
+) => ApiError | undefined;
+
+/** Each app's body limits, for the server to refuse a body before reading it. */
+const BODY_LIMITS = new WeakMap<object, DeclaredBodyRefusal>();
+
+/**
+ * The error for a request whose declared Content-Length is over its route's body limit: what
+ * the app would answer once it began reading the body; undefined when the app takes the body
+ * (or answers the method 405). Apps not made by createHttpApp refuse nothing here.
+ */
+export function refuseDeclaredBody(
+  app: object,
+  request: { method: string; path: string; declaredBytes: number },
+): ApiError | undefined {
+  return BODY_LIMITS.get(app)?.(request.method, request.path, request.declaredBytes);
 }
 
 const ROUTABLE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

@@ -18,5 +18,6 @@ export {
 } from "./errors.ts";
 export { healthRoutes } from "./health-routes.ts";
 export { httpMetrics, UNMATCHED_ROUTE } from "./http-metrics.ts";
+export { createHttpServer, REFUSED_BODY_LINGER_MS } from "./http-server.ts";
 export { mountOpenApiDocs, type OpenApiDocsOptions } from "./openapi-docs.ts";
 export { type ServeUntilSignalOptions, serveUntilSignal } from "./serve-until-signal.ts";

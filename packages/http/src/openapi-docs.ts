@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -15,6 +16,15 @@ export interface OpenApiDocsOptions {
 }
 
 const require = createRequire(import.meta.url);
+let scalarBundleRead: Promise<{ bytes: Buffer<ArrayBuffer>; etag: string }> | undefined;
+/** The docs page's script, read from disk once per process. */
+function scalarBundle(): Promise<{ bytes: Buffer<ArrayBuffer>; etag: string }> {
+  scalarBundleRead ??= readFile(scalarBundlePath).then((bytes) => ({
+    bytes,
+    etag: `"${createHash("sha256").update(bytes).digest("base64url")}"`,
+  }));
+  return scalarBundleRead;
+}
 /** Served from the npm package so the docs page works without reaching any CDN. */
 const scalarBundlePath = path.join(
   path.dirname(require.resolve("@scalar/api-reference")),
@@ -33,18 +43,28 @@ export function mountOpenApiDocs<Variables extends object>(
     type: "http",
     scheme: "bearer",
   });
-  app.doc31("/openapi.json", {
+  const documentConfig = {
     openapi: "3.1.0",
     info: {
       title: options.title,
       version: options.version,
       description: `${options.description}\n\nEvery error is \`{"error": {"code", "message", "request_id"}}\`; codes: ${ERROR_CODES.map((c) => `\`${c}\``).join(", ")}.`,
     },
+  };
+  // Generated on the first request, once every route is registered, and kept: the routes do
+  // not change while the process runs.
+  let document: string | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= JSON.stringify(app.getOpenAPI31Document(documentConfig));
+    return c.body(document, 200, { "content-type": "application/json" });
   });
   app.get("/docs/scalar.js", async (c) => {
+    const bundle = await scalarBundle();
+    if (c.req.header("if-none-match") === bundle.etag) return c.body(null, 304);
     c.header("content-type", "text/javascript; charset=utf-8");
     c.header("cache-control", "public, max-age=86400");
-    return c.body(await readFile(scalarBundlePath));
+    c.header("etag", bundle.etag);
+    return c.body(bundle.bytes);
   });
   app.get(
     "/docs",

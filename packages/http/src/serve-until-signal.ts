@@ -1,12 +1,11 @@
-import { Server } from "node:http";
-import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
-import { answerClientErrors } from "./client-errors.ts";
+import { createHttpServer } from "./http-server.ts";
 
 export interface ServeUntilSignalOptions {
   /** The service's name in its log lines ("<name> listening"). */
   name: string;
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** The app (made by createHttpApp, whose body limits the server applies). */
+  app: { fetch: (request: Request) => Response | Promise<Response> };
   host: string;
   port: number;
   logger: Logger;
@@ -25,11 +24,16 @@ export interface ServeUntilSignalOptions {
  */
 export function serveUntilSignal(options: ServeUntilSignalOptions): void {
   const { logger } = options;
-  const server = serve(
-    { fetch: options.fetch, hostname: options.host, port: options.port },
-    (info) => logger.info({ address: info.address, port: info.port }, `${options.name} listening`),
-  );
-  if (server instanceof Server) answerClientErrors(server, logger);
+  const server = createHttpServer(options.app, { host: options.host, logger });
+  server.listen(options.port, options.host, () => {
+    const address = server.address();
+    logger.info(
+      typeof address === "object" && address
+        ? { address: address.address, port: address.port }
+        : {},
+      `${options.name} listening`,
+    );
+  });
   let shuttingDown = false;
   async function shutdown(signal: string) {
     if (shuttingDown) return;
@@ -41,7 +45,7 @@ export function serveUntilSignal(options: ServeUntilSignalOptions): void {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, grace]);
-    if ("closeAllConnections" in server) server.closeAllConnections();
+    server.closeAllConnections();
     await options.close();
     logger.info("stopped");
     process.exit(0);

@@ -1,5 +1,6 @@
 import { createTenantWithApiKey } from "@sumo/db/queries";
 import { makeTenant } from "@sumo/db/testing";
+import { metricValue } from "@sumo/metrics/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminTestContext, startAdminTestContext } from "./test-harness.ts";
 
@@ -30,5 +31,21 @@ describe("admin authentication", () => {
         expect(response.body.error.code).toBe("unauthorized");
       }
     }
+  });
+});
+
+describe("admin request metrics", () => {
+  it("counts admin requests by route and status, refused ones included", async () => {
+    expect((await ctx.request("GET", "/admin/tenants", { token: "guess-1" })).status).toBe(401);
+    expect((await ctx.request("GET", "/admin/tenants", { token: "guess-2" })).status).toBe(401);
+    expect((await ctx.request("GET", "/admin/tenants")).status).toBe(200);
+    const requests = (status: string) =>
+      metricValue(ctx.metricsRegistry, "sumo_http_requests_total", {
+        method: "GET",
+        route: "/admin/tenants",
+        status,
+      });
+    expect(await requests("401")).toBeGreaterThanOrEqual(2);
+    expect(await requests("200")).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { Database } from "@sumo/db/client";
-import { isDatabaseReachable } from "@sumo/db/service-database";
+import { databaseReachability } from "@sumo/db/service-database";
 import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
@@ -29,11 +29,13 @@ export function createApp(deps: AdminDeps) {
   const app = createHttpApp({
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes ?? 64 * 1024,
+    metricsRegistry: deps.metricsRegistry,
   });
+  const databaseReachable = databaseReachability(deps.db);
   app.route(
     "/",
     healthRoutes({
-      isReady: async () => !deps.isShuttingDown?.() && (await isDatabaseReachable(deps.db)),
+      isReady: async () => !deps.isShuttingDown?.() && (await databaseReachable()),
     }),
   );
   mountOpenApiDocs(app, {

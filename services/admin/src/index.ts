@@ -55,7 +55,7 @@ const app = createApp({
 });
 serveUntilSignal({
   name: "admin",
-  fetch: app.fetch,
+  app,
   host: env.HOST,
   port: env.PORT,
   logger,

@@ -3,6 +3,7 @@ import { createQueueClient } from "@sumo/db/queue-client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
+import type { Registry } from "prom-client";
 import { inject } from "vitest";
 import { createApp } from "./app.ts";
 
@@ -11,6 +12,8 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export interface AdminTestContext {
   app: ReturnType<typeof createApp>;
   database: DatabaseClient;
+  /** The registry the app records its request metrics in. */
+  metricsRegistry: Registry;
   /** Sends a request in process, with the admin token unless `token` says otherwise. */
   request(
     method: string,
@@ -29,16 +32,18 @@ export async function startAdminTestContext(): Promise<AdminTestContext> {
     instanceName: "test",
     registerInstance: false,
   });
+  const metricsRegistry = createMetricsRegistry({ service: "admin" });
   const app = createApp({
     db: database.db,
     boss,
     logger: pino({ level: "silent" }),
     adminToken: TEST_ADMIN_TOKEN,
-    metricsRegistry: createMetricsRegistry({ service: "admin" }),
+    metricsRegistry,
   });
   return {
     app,
     database,
+    metricsRegistry,
     async request(method, path, { token = TEST_ADMIN_TOKEN, body } = {}) {
       const headers: Record<string, string> = {};
       if (token !== null) headers.authorization = `Bearer ${token}`;

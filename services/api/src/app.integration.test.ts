@@ -27,6 +27,19 @@ describe("service endpoints", () => {
     expect(docsPage.status).toBe(200);
     expect(await docsPage.text()).toContain("/openapi.json");
 
+    // The page's script, kept in memory and revalidated by its ETag.
+    const script = await ctx.request("GET", "/docs/scalar.js");
+    expect(script.status).toBe(200);
+    const etag = script.headers.get("etag") ?? "";
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    const again = await ctx.request("GET", "/docs/scalar.js", {
+      headers: { "if-none-match": etag },
+    });
+    expect(again.status).toBe(304);
+    // The document is the same from one request to the next.
+    expect(await json(await ctx.request("GET", "/openapi.json"))).toEqual(doc);
+
     const unknown = await ctx.request("GET", "/v2/nothing");
     expect(unknown.status).toBe(404);
     expectError(await json(unknown), "not_found");

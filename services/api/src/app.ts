@@ -1,6 +1,6 @@
 import type { Database } from "@sumo/db/client";
 import { cancelJob } from "@sumo/db/job-cancellation";
-import { isDatabaseReachable } from "@sumo/db/service-database";
+import { databaseReachability } from "@sumo/db/service-database";
 import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import type { PgBoss } from "pg-boss";
@@ -62,10 +62,11 @@ export function createApp(deps: ApiDeps) {
       },
     ],
   });
+  const databaseReachable = databaseReachability(deps.db);
   app.route(
     "/",
     healthRoutes({
-      isReady: async () => !deps.isShuttingDown?.() && (await isDatabaseReachable(deps.db)),
+      isReady: async () => !deps.isShuttingDown?.() && (await databaseReachable()),
     }),
   );
   mountOpenApiDocs(app, {

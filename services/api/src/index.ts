@@ -77,7 +77,7 @@ const app = createApp({
 });
 serveUntilSignal({
   name: "api",
-  fetch: app.fetch,
+  app,
   host: env.HOST,
   port: env.PORT,
   logger,

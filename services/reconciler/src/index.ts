@@ -2,7 +2,7 @@
 // PostgreSQL while this replica holds the leader lock (other replicas wait as hot standbys).
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { migrate } from "@sumo/db/migrate";
-import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
+import { databaseReachability, openServiceDatabase } from "@sumo/db/service-database";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
@@ -25,6 +25,7 @@ const database = await openServiceDatabase({
 
 let stopping = false;
 const metricsRegistry = createMetricsRegistry({ service: "reconciler" });
+const databaseReachable = databaseReachability(database.db);
 // Up before migrating and connecting, so the probes answer while the rest boots. A standby is
 // as ready as the leader: it is what takes over.
 const metricsServer = new MetricsServer({
@@ -33,7 +34,7 @@ const metricsServer = new MetricsServer({
   port: env.METRICS_PORT,
   logger,
   probes: {
-    isReady: async () => !stopping && (await isDatabaseReachable(database.db)),
+    isReady: async () => !stopping && (await databaseReachable()),
   },
 });
 await metricsServer.start();

@@ -4,7 +4,7 @@ import { BatchV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-n
 import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { QUEUE_DEFINITIONS } from "@sumo/db/queues";
-import { isDatabaseReachable, openServiceDatabase } from "@sumo/db/service-database";
+import { databaseReachability, openServiceDatabase } from "@sumo/db/service-database";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
@@ -30,6 +30,7 @@ registerQueueMetrics(metricsRegistry, {
   queues: QUEUE_DEFINITIONS.map((queue) => queue.name),
   logger,
 });
+const databaseReachable = databaseReachability(database.db);
 // Up before migrating and connecting, so the probes answer while the rest boots.
 const metricsServer = new MetricsServer({
   registry: metricsRegistry,
@@ -37,7 +38,7 @@ const metricsServer = new MetricsServer({
   port: env.METRICS_PORT,
   logger,
   probes: {
-    isReady: async () => !stopping && (await isDatabaseReachable(database.db)),
+    isReady: async () => !stopping && (await databaseReachable()),
   },
 });
 await metricsServer.start();
