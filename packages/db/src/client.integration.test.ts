@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   type ConnectionDatabase,
   createDatabaseClient,
+  isDatabaseUnavailable,
   transactionOnConnection,
 } from "./client.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
@@ -78,4 +79,58 @@ it("commits what a transaction on one connection wrote, and keeps nothing of one
   } finally {
     await client.close();
   }
+});
+
+describe("a database that cannot serve", () => {
+  it("gives up waiting for a connection after the acquire timeout, as unavailable", async () => {
+    const client = createDatabaseClient(database.url, { maxConnections: 1, acquireTimeoutMs: 300 });
+    try {
+      const holder = await client.pool.connect();
+      try {
+        const waited = client.db.execute(sql`SELECT 1`);
+        await expect(waited).rejects.toSatisfy(isDatabaseUnavailable);
+      } finally {
+        holder.release();
+      }
+      // Free again, it serves.
+      expect((await client.db.execute(sql`SELECT 1 AS one`)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("cancels a statement past the statement timeout, as unavailable", async () => {
+    const client = createDatabaseClient(database.url, {
+      maxConnections: 1,
+      statementTimeoutMs: 200,
+    });
+    try {
+      await expect(client.db.execute(sql`SELECT pg_sleep(5)`)).rejects.toSatisfy(
+        isDatabaseUnavailable,
+      );
+      expect((await client.db.execute(sql`SELECT 1 AS one`)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("tells a server that refuses connections from a wrong query", async () => {
+    const nowhere = createDatabaseClient("postgres://nobody:nothing@127.0.0.1:1/none", {
+      maxConnections: 1,
+      acquireTimeoutMs: 2_000,
+    });
+    try {
+      await expect(nowhere.db.execute(sql`SELECT 1`)).rejects.toSatisfy(isDatabaseUnavailable);
+    } finally {
+      await nowhere.close();
+    }
+    const client = createDatabaseClient(database.url, { maxConnections: 1 });
+    try {
+      const wrong = client.db.execute(sql`SELECT * FROM no_such_table`);
+      await expect(wrong).rejects.toThrow();
+      await expect(wrong.catch((error) => isDatabaseUnavailable(error))).resolves.toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
 });

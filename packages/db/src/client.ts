@@ -26,6 +26,14 @@ export interface DatabaseClientOptions {
    * and cost one round trip. Cursors and streams are refused on such connections.
    */
   pipeline?: boolean;
+  /** Longest wait for a pooled connection or a new one (node-postgres' connectionTimeoutMillis). */
+  acquireTimeoutMs?: number;
+  /**
+   * Longest a statement may take: PostgreSQL cancels it past this (statement_timeout), and the
+   * client gives up on an answer that does not come (query_timeout: a stopped server, a cut
+   * network). None when unset.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Opens a connection pool and a drizzle handle over it. */
@@ -38,6 +46,14 @@ export function createDatabaseClient(
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? "sumo-k8",
     ...(options.pipeline && { pipeline: true }),
+    ...(options.acquireTimeoutMs !== undefined && {
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+    }),
+    ...(options.statementTimeoutMs !== undefined && {
+      statement_timeout: options.statementTimeoutMs,
+      // The server's own timeout answers first; this one is for a server that cannot answer.
+      query_timeout: options.statementTimeoutMs + 1_000,
+    }),
   });
   // A connection lost in a database restart must not crash the process. The pool listens for
   // the errors of its idle clients only (and discards them); a client checked out for a
@@ -95,4 +111,48 @@ function databaseOnConnection(client: pg.PoolClient): ConnectionDatabase {
     connectionDatabases.set(client, db);
   }
   return db;
+}
+
+/** SQLSTATE classes and codes that say the database cannot serve now, not that a query is wrong. */
+const UNAVAILABLE_SQLSTATES = new Set(["57014", "57P01", "57P02", "57P03", "53300"]);
+const UNAVAILABLE_NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+const UNAVAILABLE_MESSAGES = [
+  "timeout exceeded when trying to connect",
+  "Query read timeout",
+  "Connection terminated",
+  "Client has encountered a connection error",
+  "Connection ended unexpectedly",
+];
+
+/**
+ * Whether an error (or one it was caused by: drizzle wraps the driver's) says the database is
+ * unreachable, too slow or out of connections, rather than that the query was wrong: no
+ * connection within the acquire timeout, a statement past its timeout, a refused or cut
+ * connection, a server shutting down or starting. What a service answers 503 for.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    if (!(cause instanceof Error)) return false;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string") {
+      if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith("08")) return true;
+      if (UNAVAILABLE_NETWORK_CODES.has(code)) return true;
+    }
+    if (
+      UNAVAILABLE_MESSAGES.some(
+        (message) => cause instanceof Error && cause.message.includes(message),
+      )
+    ) {
+      return true;
+    }
+    cause = cause.cause;
+  }
+  return false;
 }

@@ -19,6 +19,20 @@ export function databaseEnv(poolSize: number) {
       .max(200)
       .default(poolSize)
       .meta({ description: "Connections in this replica's pool." }),
+    DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000).meta({
+      description:
+        "Longest wait for a pooled connection (or a new one); past it the request gets 503 `service_unavailable`.",
+    }),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(15_000)
+      .meta({
+        description:
+          "Longest a statement may run (PostgreSQL's statement_timeout) or go unanswered (a stopped or unreachable server); past it the request gets 503 `service_unavailable`.",
+      }),
     MIGRATE_ON_START: z.stringbool().default(true).meta({
       description:
         "Apply the database migrations at boot; the Helm chart turns this off when its hook Job migrates.",

@@ -17,6 +17,9 @@ export async function openServiceDatabase(options: {
   applicationName: string;
   /** See DatabaseClientOptions.pipeline. */
   pipeline?: boolean;
+  /** See DatabaseClientOptions (DATABASE_ACQUIRE_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS). */
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
 }): Promise<ServiceDatabase> {
   const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres();
   const url = options.databaseUrl ?? embedded?.url ?? "";
@@ -24,6 +27,8 @@ export async function openServiceDatabase(options: {
     maxConnections: options.maxConnections,
     applicationName: options.applicationName,
     pipeline: options.pipeline,
+    acquireTimeoutMs: options.acquireTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
   });
   return {
     ...client,

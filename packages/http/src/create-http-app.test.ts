@@ -9,6 +9,12 @@ function appUnderTest() {
   app.get("/crash", () => {
     throw new Error("connection string postgres://secret@db leaked?");
   });
+  app.get("/database-gone", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+      code: "ECONNREFUSED",
+    });
+    throw new Error("Failed query: select 1", { cause: refused });
+  });
   app.get("/limited", () => {
     throw new ApiError("concurrent_job_limit_reached", "slow down", {
       headers: { "Retry-After": "7" },
@@ -40,6 +46,15 @@ describe("createHttpApp", () => {
       error: { code: "internal_error", message: "Internal error", request_id: expect.any(String) },
     });
     expect(response.headers.get("x-request-id")).toBe(body.error.request_id);
+  });
+
+  it("answers an unreachable database with a 503 to retry, not a 500", async () => {
+    const response = await appUnderTest().request("/database-gone");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("2");
+    const body: any = await response.json();
+    expect(body.error.code).toBe("service_unavailable");
+    expect(body.error.message).not.toContain("127.0.0.1");
   });
 
   it("renders ApiError with its status, code and headers", async () => {

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { isDatabaseUnavailable } from "@sumo/db/client";
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -161,6 +162,9 @@ export function refuseDeclaredBody(
   return BODY_LIMITS.get(app)?.(request.method, request.path, request.declaredBytes);
 }
 
+/** What a 503 for an unreachable database tells clients to wait before trying again. */
+export const DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
 const ROUTABLE_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /** The methods some handler (not a middleware) answers on `path`; HEAD wherever GET is. */
@@ -245,6 +249,17 @@ function toApiError(error: Error, c: Context): ApiError {
     if (error.status === 401) return new ApiError("unauthorized", error.message);
     if (error.status === 413) return new ApiError("payload_too_large", error.message);
     if (error.status < 500) return new ApiError("bad_request", error.message || "Bad request");
+  }
+  if (isDatabaseUnavailable(error)) {
+    c.var.logger.warn({ err: error }, "database unavailable");
+    return new ApiError(
+      "service_unavailable",
+      "The service cannot reach its database right now; try again shortly",
+      {
+        headers: { "Retry-After": String(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+        cause: error,
+      },
+    );
   }
   c.var.logger.error({ err: error }, "unhandled error");
   return new ApiError("internal_error", "Internal error", { cause: error });

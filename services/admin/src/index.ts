@@ -16,6 +16,8 @@ const logger = pino({ level: env.LOG_LEVEL, base: { service: "admin" } });
 const database = await openServiceDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
+  acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+  statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   applicationName: "sumo-admin",
 });
 if (env.MIGRATE_ON_START) await migrate(database.url);

@@ -1,4 +1,8 @@
+import { createDatabaseClient } from "@sumo/db/client";
+import { createMetricsRegistry } from "@sumo/metrics";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "./app.ts";
 import { type ApiTestContext, expectError, json, startApiTestContext } from "./test-harness.ts";
 
 let ctx: ApiTestContext;
@@ -43,5 +47,34 @@ describe("service endpoints", () => {
     const unknown = await ctx.request("GET", "/v2/nothing");
     expect(unknown.status).toBe(404);
     expectError(await json(unknown), "not_found");
+  });
+});
+
+describe("without its database", () => {
+  it("answers 503 with Retry-After when its database refuses connections", async () => {
+    const { apiKey } = await ctx.createTenant();
+    // The same app over a pool whose server went away: connections refused.
+    const gone = createDatabaseClient("postgres://nobody:nothing@127.0.0.1:1/none", {
+      maxConnections: 2,
+      acquireTimeoutMs: 2_000,
+    });
+    try {
+      const app = createApp({
+        db: gone.db,
+        boss: ctx.boss,
+        logger: pino({ level: "silent" }),
+        metricsRegistry: createMetricsRegistry({ service: "api" }),
+      });
+      const headers = { authorization: `Bearer ${apiKey}` };
+      for (const path of ["/v1/jobs", "/v1/dashboard", "/readyz"]) {
+        const response = await app.request(path, { headers });
+        expect(response.status, path).toBe(503);
+      }
+      const refused = await app.request("/v1/jobs", { headers });
+      expect(refused.headers.get("retry-after")).toBe("2");
+      expectError(await json(refused), "service_unavailable");
+    } finally {
+      await gone.close();
+    }
   });
 });

@@ -1,14 +1,14 @@
-import type { Database } from "@sumo/db/client";
+import { type Database, isDatabaseUnavailable } from "@sumo/db/client";
 import { cancelJob } from "@sumo/db/job-cancellation";
 import { databaseReachability } from "@sumo/db/service-database";
-import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import { ApiError, createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { JobSubmission } from "./admission.ts";
 import type { ApiKeyCache } from "./api-key-cache.ts";
-import { GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import { GroupCommit, GroupCommitFull, type GroupCommitOptions } from "./group-commit.ts";
 import { JobProgress } from "./job-progress.ts";
 import type { KubernetesView } from "./kubernetes-view.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
@@ -41,7 +41,9 @@ export interface ApiDeps {
   /** Remembers verified API keys; without it every request looks its key up. */
   apiKeyCache?: ApiKeyCache;
   /** How submissions that arrive together share a transaction (group-commit.ts). */
-  submitOptions?: Partial<Pick<GroupCommitOptions, "maxBatchSize" | "maxConcurrentBatches">>;
+  submitOptions?: Partial<
+    Pick<GroupCommitOptions, "maxBatchSize" | "maxConcurrentBatches" | "maxWaiting">
+  >;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
 }
@@ -81,6 +83,9 @@ export function createApp(deps: ApiDeps) {
   const submissions = new GroupCommit((batch: JobSubmission[]) => submitJobs(deps, batch), {
     maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,
     maxConcurrentBatches: deps.submitOptions?.maxConcurrentBatches ?? 4,
+    maxWaiting: deps.submitOptions?.maxWaiting ?? 2_000,
+    // A database that cannot serve fails the whole batch: one at a time would fail each again.
+    splitOn: (error) => !isDatabaseUnavailable(error),
     onBatch: (size) => metrics.recordBatch(size),
     onSplit: (error, size) => {
       metrics.recordSplit();
@@ -95,7 +100,17 @@ export function createApp(deps: ApiDeps) {
     "/",
     jobsRoutes({
       db: deps.db,
-      submitJob: (submission) => submissions.submit(submission),
+      submitJob: (submission) =>
+        submissions.submit(submission).catch((error: unknown) => {
+          if (error instanceof GroupCommitFull) {
+            throw new ApiError(
+              "service_unavailable",
+              "The api has more submissions waiting to be written than it takes; try again shortly",
+              { headers: { "Retry-After": "1" } },
+            );
+          }
+          throw error;
+        }),
       refreshProgress: (job) => progress.refresh(job),
       cancelJob: (params) => cancelJob(deps, { ...params, by: "tenant" }),
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { GroupCommit } from "./group-commit.ts";
+import { GroupCommit, GroupCommitFull } from "./group-commit.ts";
 
 describe("GroupCommit", () => {
   it("writes what arrives together in one batch, each item getting its own outcome", async () => {
@@ -13,7 +13,7 @@ describe("GroupCommit", () => {
             : { status: "rejected", reason: new Error(`odd ${n}`) },
         );
       },
-      { maxBatchSize: 100, maxConcurrentBatches: 1 },
+      { maxBatchSize: 100, maxWaiting: 10_000, maxConcurrentBatches: 1 },
     );
     const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => commit.submit(n)));
     expect(batches).toEqual([[1, 2, 3, 4]]);
@@ -39,7 +39,12 @@ describe("GroupCommit", () => {
         running--;
         return batch.map((value) => ({ status: "fulfilled", value }));
       },
-      { maxBatchSize: 3, maxConcurrentBatches: 2, onBatch: (size) => sizes.push(size) },
+      {
+        maxBatchSize: 3,
+        maxWaiting: 10_000,
+        maxConcurrentBatches: 2,
+        onBatch: (size) => sizes.push(size),
+      },
     );
     let done = false;
     const all = Promise.all(Array.from({ length: 10 }, (_, n) => commit.submit(n))).finally(() => {
@@ -66,10 +71,59 @@ describe("GroupCommit", () => {
         if (batch.includes("poison")) throw new Error("refused");
         return batch.map((value) => ({ status: "fulfilled", value }));
       },
-      { maxBatchSize: 10, maxConcurrentBatches: 1, onSplit: (_error, size) => splits.push(size) },
+      {
+        maxBatchSize: 10,
+        maxWaiting: 10_000,
+        maxConcurrentBatches: 1,
+        onSplit: (_error, size) => splits.push(size),
+      },
     );
     const outcomes = await Promise.allSettled(["a", "poison", "b"].map((s) => commit.submit(s)));
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(splits).toEqual([3]);
+  });
+
+  it("refuses an item at once while as many as it allows wait, and takes items again after", async () => {
+    const unfinished: (() => void)[] = [];
+    const commit = new GroupCommit<number, number>(
+      async (batch) => {
+        await new Promise<void>((resolve) => unfinished.push(resolve));
+        return batch.map((value) => ({ status: "fulfilled", value }));
+      },
+      { maxBatchSize: 1, maxConcurrentBatches: 1, maxWaiting: 3 },
+    );
+    // One being written (a stalled database), three waiting: the fifth is refused.
+    const first = commit.submit(0);
+    await vi.waitFor(() => expect(unfinished).toHaveLength(1));
+    const waiting = [1, 2, 3].map((n) => commit.submit(n));
+    await expect(commit.submit(4)).rejects.toBeInstanceOf(GroupCommitFull);
+    while (unfinished.length > 0) {
+      for (const finish of unfinished.splice(0)) finish();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(await Promise.all([first, ...waiting])).toEqual([0, 1, 2, 3]);
+    const after = commit.submit(5);
+    await vi.waitFor(() => expect(unfinished).toHaveLength(1));
+    unfinished.pop()?.();
+    expect(await after).toBe(5);
+  });
+
+  it("fails the whole batch with an error it does not split on, each item once", async () => {
+    let writes = 0;
+    const commit = new GroupCommit<string, string>(
+      async () => {
+        writes++;
+        throw new Error("database gone");
+      },
+      {
+        maxBatchSize: 10,
+        maxConcurrentBatches: 1,
+        maxWaiting: 100,
+        splitOn: (error) => !(error instanceof Error && error.message === "database gone"),
+      },
+    );
+    const outcomes = await Promise.allSettled(["a", "b", "c"].map((s) => commit.submit(s)));
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(writes).toBe(1);
   });
 });

@@ -10,6 +10,26 @@ export interface GroupCommitOptions {
   onBatch?(size: number): void;
   /** Called when a batch's write threw and its items are written again one at a time. */
   onSplit?(error: unknown, size: number): void;
+  /**
+   * Most items waiting for a write; one more is refused at once (GroupCommitFull), so a stalled
+   * database cannot pile up requests without bound.
+   */
+  maxWaiting: number;
+  /**
+   * Whether a batch whose write threw with this error is written again one item at a time (one
+   * bad item failing alone); when not, every item fails with it. All batches split when unset.
+   */
+  splitOn?(error: unknown): boolean;
+}
+
+/** The error of an item refused because `maxWaiting` items wait already. */
+export class GroupCommitFull extends Error {
+  readonly waiting: number;
+  constructor(waiting: number) {
+    super(`${waiting} items are waiting to be written already`);
+    this.name = "GroupCommitFull";
+    this.waiting = waiting;
+  }
 }
 
 /**
@@ -33,6 +53,9 @@ export class GroupCommit<Item, Result> {
 
   /** Writes the item with whatever else arrives now; resolves or rejects with its own outcome. */
   submit(item: Item): Promise<Result> {
+    if (this.#waiting.length >= this.#options.maxWaiting) {
+      return Promise.reject(new GroupCommitFull(this.#waiting.length));
+    }
     return new Promise((resolve, reject) => {
       this.#waiting.push({
         item,
@@ -75,6 +98,10 @@ export class GroupCommit<Item, Result> {
       const [only] = batch;
       if (batch.length === 1 && only) {
         only.settle({ status: "rejected", reason: error });
+        return;
+      }
+      if (this.#options.splitOn && !this.#options.splitOn(error)) {
+        for (const waiting of batch) waiting.settle({ status: "rejected", reason: error });
         return;
       }
       // One item may be what the write refused: alone, it fails alone.

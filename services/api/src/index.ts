@@ -19,6 +19,8 @@ const logger = pino({ level: env.LOG_LEVEL, base: { service: "api" } });
 const database = await openServiceDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
+  acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+  statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   applicationName: "sumo-api",
   // A submission's transaction sends its statements in two groups (see submitJobs).
   pipeline: true,

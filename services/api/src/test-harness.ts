@@ -4,6 +4,7 @@ import { createQueueClient } from "@sumo/db/queue-client";
 import type { Tenant } from "@sumo/db/schema";
 import { createTestDatabase, makeScenario, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { createMetricsRegistry } from "@sumo/metrics";
+import type { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { expect, inject } from "vitest";
@@ -13,6 +14,8 @@ import { type ApiDeps, createApp } from "./app.ts";
 export const TEST_SCENARIO = "berlin-rush-hour";
 
 export interface ApiTestContext {
+  /** The queue client the app sends with. */
+  boss: PgBoss;
   app: ReturnType<typeof createApp>;
   database: DatabaseClient;
   /** The app's own metrics registry: what its metrics listener would serve. */
@@ -57,6 +60,7 @@ export async function startApiTestContext(
   return {
     app,
     database,
+    boss,
     metricsRegistry,
     async createTenant(tenant = {}) {
       const created = await createTenantWithApiKey(database.db, makeTenant(tenant));

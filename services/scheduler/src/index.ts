@@ -20,6 +20,8 @@ const logger = pino({ level: env.LOG_LEVEL, base: { service: "scheduler" } });
 const database = await openServiceDatabase({
   databaseUrl: env.DATABASE_URL,
   maxConnections: env.DATABASE_POOL_SIZE,
+  acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+  statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   applicationName: "sumo-scheduler",
 });
 
