@@ -125,6 +125,43 @@ start_component() {
   disown $!
 }
 
+# Whether the process started for NAME (its pid file's) is still there, also before it has
+# exec'd the component's binary: right after start_component the pid runs setsid (or the shell
+# that forked it) until the exec, and on a loaded machine, with binaries not yet in the page
+# cache, that takes a while. component_pid does not know it as the component until then.
+component_alive() {
+  local f pid state
+  f="$(pid_file "$1")"
+  [[ -s "$f" ]] || return 1
+  pid="$(<"$f")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null)"
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+# wait_ready NAME DESCRIPTION COMMAND...: polls COMMAND until it succeeds. Fails when the
+# component exits or READY_TIMEOUT passes, printing the last check's output and the
+# component's log tail.
+wait_ready() {
+  local name="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + ${READY_TIMEOUT:-90})) out="" since=$SECONDS
+  while ! out="$("$@" 2>&1)"; do
+    if ! component_alive "$name"; then
+      log "$name exited before it was ready; last lines of $(log_file "$name"):"
+      tail -n 30 "$(log_file "$name")" >&2
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      log "$name: $what not seen within ${READY_TIMEOUT:-90}s; last check said: ${out:0:500}"
+      log "last lines of $(log_file "$name"):"
+      tail -n 30 "$(log_file "$name")" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  log "$name ready ($what, $((SECONDS - since))s)"
+}
+
 # Prints the pids of all of this checkout's cluster processes, including any whose pid
 # file was lost. Other checkouts' clusters are never matched.
 cluster_process_pids() {

@@ -285,29 +285,6 @@ YAML
 
 # --- processes ------------------------------------------------------------------------
 
-# wait_ready NAME DESCRIPTION COMMAND...: polls COMMAND until it succeeds. Fails when the
-# component exits or READY_TIMEOUT passes, printing the last check's output and the
-# component's log tail.
-wait_ready() {
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + READY_TIMEOUT)) out="" since=$SECONDS
-  while ! out="$("$@" 2>&1)"; do
-    if ! component_pid "$name" >/dev/null; then
-      log "$name exited before it was ready; last lines of $(log_file "$name"):"
-      tail -n 30 "$(log_file "$name")" >&2
-      exit 1
-    fi
-    if ((SECONDS >= deadline)); then
-      log "$name: $what not seen within ${READY_TIMEOUT}s; last check said: ${out:0:500}"
-      log "last lines of $(log_file "$name"):"
-      tail -n 30 "$(log_file "$name")" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  log "$name ready ($what, $((SECONDS - since))s)"
-}
-
 https_get() { curl -sS --fail-with-body --max-time 3 --cacert "$PKI/ca.crt" "$@"; }
 
 log "starting etcd $ETCD_VERSION"

@@ -294,6 +294,7 @@ describe("the rendered chart", () => {
     expect(Object.fromEntries(envOf(api))).toMatchObject({
       LOG_LEVEL: "debug",
       DATABASE_POOL_SIZE: "30",
+      DATABASE_STATEMENT_TIMEOUT_MS: "20000",
       BODY_LIMIT_BYTES: "2097152",
       SHUTDOWN_GRACE_SECONDS: "15",
       METRICS_PORT: "9500",
