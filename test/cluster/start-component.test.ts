@@ -24,11 +24,10 @@ afterAll(async () => {
 });
 
 /**
- * Starts the stand-in with start_component, after `execDelay` seconds of a shell that has not
- * exec'd it yet (as a loaded machine delays the exec), and waits for it with wait_ready until
- * it runs the stand-in binary; `lifetime` is how long the stand-in runs.
+ * Starts `command` (a shell command line) as the stand-in component with start_component, and
+ * waits for it with wait_ready until it runs the stand-in binary.
  */
-async function startAndWait(execDelay: number, lifetime: number) {
+async function startAndWait(command: string) {
   const script = `
     set -euo pipefail
     source "${REPO_ROOT}/test/cluster/lib.sh"
@@ -36,7 +35,7 @@ async function startAndWait(execDelay: number, lifetime: number) {
     CLUSTER_BIN_DIR="${dir}/bin"
     READY_TIMEOUT=10
     export STAND_IN_DATA="${dir}/data/"
-    start_component stand-in bash -c 'sleep ${execDelay}; exec "${dir}/bin/stand-in" ${lifetime}'
+    start_component stand-in bash -c '${command}'
     wait_ready stand-in "its binary running" \\
       bash -c '[[ "$(readlink /proc/$(cat "${dir}/data/run/stand-in.pid")/exe)" == "${dir}/bin/stand-in" ]]'
   `;
@@ -48,13 +47,15 @@ async function startAndWait(execDelay: number, lifetime: number) {
 
 describe("start_component and wait_ready", () => {
   it("waits for a component whose exec is slow instead of taking it for exited", async () => {
-    const outcome = await startAndWait(1.5, 5);
+    // A shell that takes 1.5 s to exec the binary, as a loaded machine delays the exec.
+    const outcome = await startAndWait(`sleep 1.5; exec "${dir}/bin/stand-in" 5`);
     expect(outcome.stderr).toContain("stand-in ready (its binary running");
     expect(outcome.ok).toBe(true);
   });
 
   it("still says at once when a component exits before it is ready", async () => {
-    const outcome = await startAndWait(0, 0);
+    // It fails before it ever runs the binary: never ready.
+    const outcome = await startAndWait("exit 3");
     expect(outcome.ok).toBe(false);
     expect(outcome.stderr).toContain("stand-in exited before it was ready");
   });
