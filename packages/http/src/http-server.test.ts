@@ -78,16 +78,20 @@ function send(path: string, bytes: number, { askFirst = false } = {}): Promise<E
       while (sentBytes < bytes && !socketError) {
         const size = Math.min(MiB, bytes - sentBytes);
         sentBytes += size;
-        if (!socket.write(chunk.subarray(0, size))) {
+        const last = sentBytes >= bytes;
+        // All of it taken by the kernel: a server that reset the connection made a write fail
+        // before this.
+        const flushed = socket.write(chunk.subarray(0, size), (error) => {
+          if (last && !error) {
+            sent = true;
+            settle();
+          }
+        });
+        if (!flushed) {
           socket.once("drain", writeMore);
           return;
         }
       }
-      // All of it handed to the kernel; a moment for a reset to come back.
-      setTimeout(() => {
-        sent = true;
-        settle();
-      }, 200);
     };
     socket.on("data", (data: Buffer) => {
       received = Buffer.concat([received, data]);

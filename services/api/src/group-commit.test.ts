@@ -97,9 +97,10 @@ describe("GroupCommit", () => {
     await vi.waitFor(() => expect(unfinished).toHaveLength(1));
     const waiting = [1, 2, 3].map((n) => commit.submit(n));
     await expect(commit.submit(4)).rejects.toBeInstanceOf(GroupCommitFull);
-    while (unfinished.length > 0) {
-      for (const finish of unfinished.splice(0)) finish();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    // Each write finished lets the next waiting item be written, one at a time.
+    for (let written = 0; written < 4; written++) {
+      await vi.waitFor(() => expect(unfinished).toHaveLength(1));
+      unfinished.pop()?.();
     }
     expect(await Promise.all([first, ...waiting])).toEqual([0, 1, 2, 3]);
     const after = commit.submit(5);
