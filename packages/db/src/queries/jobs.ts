@@ -358,14 +358,7 @@ export async function markJobCancelled(
   }
   const [cancelled] = await db
     .update(jobs)
-    .set({
-      status: "CANCELLED",
-      cancelledAt: params.at,
-      cancelledBy: params.by,
-      finishedAt: params.at,
-      progress: null,
-      updatedAt: params.at,
-    })
+    .set(cancelledColumns(params))
     .where(eq(jobs.id, current.id))
     .returning();
   if (!cancelled) throw new Error(`job ${current.id} vanished while locked`);
@@ -393,4 +386,16 @@ export async function listJobReruns(
     .orderBy(jobs.submittedAt, jobs.id)
     .limit(params.limit);
   return rows.map((row) => row.id);
+}
+
+/** What a job's row becomes when it is cancelled: ended now, by whom, its progress gone. */
+export function cancelledColumns(params: { by: CancelledBy; at: Date }) {
+  return {
+    status: "CANCELLED" as const,
+    cancelledAt: params.at,
+    cancelledBy: params.by,
+    finishedAt: params.at,
+    progress: null,
+    updatedAt: params.at,
+  };
 }

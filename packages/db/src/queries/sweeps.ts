@@ -4,7 +4,7 @@ import { JOB_STATUSES, type JobStatus, OPEN_JOB_STATUSES } from "../job-status.t
 import { jobs } from "../schema/jobs.ts";
 import { type NewSweep, type Sweep, sweeps } from "../schema/sweeps.ts";
 import { insertSweepMembers, type StatementRunner, type SweepMember } from "./hot-paths.ts";
-import type { CancelledBy } from "./jobs.ts";
+import { type CancelledBy, cancelledColumns } from "./jobs.ts";
 import { ofTenant } from "./tenant-scope.ts";
 
 /**
@@ -197,14 +197,7 @@ export async function cancelSweepMembers(
   if (open.length > 0) {
     await db
       .update(jobs)
-      .set({
-        status: "CANCELLED",
-        cancelledAt: params.at,
-        cancelledBy: params.by,
-        finishedAt: params.at,
-        progress: null,
-        updatedAt: params.at,
-      })
+      .set(cancelledColumns(params))
       .where(
         inArray(
           jobs.id,
