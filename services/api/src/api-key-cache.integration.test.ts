@@ -1,6 +1,7 @@
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createTenantWithApiKey, findTenantByApiKeyHash, revokeApiKey } from "@sumo/db/queries";
+import { SilenceableProxy } from "@sumo/db/silenceable-proxy";
 import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -29,12 +30,12 @@ afterAll(async () => {
 const WAIT = { timeout: 5_000, interval: 10 };
 
 /** A tenant's key, and a lookup through the cache that counts its trips to the database. */
-async function keyOfNewTenant() {
+async function keyOfNewTenant(through = cache) {
   const created = await createTenantWithApiKey(client.db, makeTenant());
   const keyHash = hashApiKey(created.apiKey);
   let loads = 0;
   const lookup = () =>
-    cache.lookup(keyHash, async (): Promise<VerifiedApiKey | undefined> => {
+    through.lookup(keyHash, async (): Promise<VerifiedApiKey | undefined> => {
       loads += 1;
       const found = await findTenantByApiKeyHash(client.db, keyHash);
       return found && { tenantId: found.tenantId, apiKeyId: found.apiKeyId };
@@ -90,4 +91,38 @@ describe("ApiKeyCache", () => {
     await lookup();
     expect(loads() - afterReconnect).toBe(1);
   });
+
+  it("refuses a revoked key within 15 s when its listening connection goes silent without closing", async () => {
+    // The listener reaches the database through a proxy that can drop every packet, as a
+    // firewall or a vanished peer would; lookups still reach it directly. Default heartbeat.
+    const target = new URL(database.url);
+    const proxy = await SilenceableProxy.start({
+      host: target.hostname,
+      port: Number(target.port),
+    });
+    const silenced = new ApiKeyCache({
+      databaseUrl: proxy.urlFor(database.url),
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      await silenced.start();
+      const { created, lookup, loads } = await keyOfNewTenant(silenced);
+      await lookup();
+      await lookup();
+      expect(loads()).toBe(1);
+
+      proxy.silence();
+      // The revocation's announcement never arrives; the key must stop working all the same.
+      await revokeApiKey(client.db, { tenantId: created.tenant.id, apiKeyId: created.apiKeyId });
+      expect(await lookup()).toBeDefined();
+      await vi.waitFor(async () => expect(await lookup()).toBeUndefined(), {
+        timeout: 15_000,
+        interval: 100,
+      });
+      expect(silenced.isListening).toBe(false);
+    } finally {
+      await silenced.stop();
+      await proxy.stop();
+    }
+  }, 30_000);
 });
