@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   malformed_sumocfg: 422,
   missing_referenced_file: 422,
   concurrent_job_limit_reached: 429,
+  too_many_log_follows: 429,
   headers_too_large: 431,
   internal_error: 500,
   service_unavailable: 503,

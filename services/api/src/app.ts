@@ -11,6 +11,7 @@ import type { ApiKeyCache } from "./api-key-cache.ts";
 import { GroupCommit, GroupCommitFull, type GroupCommitOptions } from "./group-commit.ts";
 import { JobProgress } from "./job-progress.ts";
 import type { KubernetesView } from "./kubernetes-view.ts";
+import { type LogFollowLimits, LogFollows } from "./log-follows.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
@@ -44,6 +45,10 @@ export interface ApiDeps {
   submitOptions?: Partial<
     Pick<GroupCommitOptions, "maxBatchSize" | "maxConcurrentBatches" | "maxWaiting">
   >;
+  /** Log follows held at once per tenant and per replica (LogFollowLimits). */
+  logFollowLimits?: LogFollowLimits;
+  /** Longest a log follow streams. */
+  maxLogFollowMs?: number;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
 }
@@ -124,7 +129,17 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   app.route("/", sweepsRoutes(deps));
-  app.route("/", jobLogsRoutes(deps));
+  app.route(
+    "/",
+    jobLogsRoutes({
+      ...deps,
+      follows: new LogFollows(
+        deps.logFollowLimits ?? { maxPerTenant: 4, maxPerReplica: 1000 },
+        deps.metricsRegistry,
+      ),
+      maxFollowMs: deps.maxLogFollowMs ?? 3_600_000,
+    }),
+  );
   app.route("/", dashboardRoutes({ ...deps, refreshProgress: (job) => progress.refresh(job) }));
   return app;
 }

@@ -75,6 +75,18 @@ export const apiEnvSchema = z.object({
     description:
       "Transactions writing submissions at once; submissions arriving meanwhile wait and go together in the next one.",
   }),
+  LOG_FOLLOW_MAX_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(4).meta({
+    description:
+      "Log follows (`follow=true`) one tenant may hold open at once on each api replica; one more gets 429 `too_many_log_follows`.",
+  }),
+  LOG_FOLLOW_MAX_PER_REPLICA: z.coerce.number().int().min(1).max(100_000).default(1000).meta({
+    description:
+      "Log follows one api replica holds open at once for all tenants; one more gets 503 with Retry-After.",
+  }),
+  LOG_FOLLOW_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600).meta({
+    description:
+      "Longest a log follow streams before the api ends it (the `Sumo-Follow-Ends-At` header says when); the client follows again to go on.",
+  }),
   ...shutdownEnv,
   ...logLevelEnv("`reqId` on every request's lines"),
 });

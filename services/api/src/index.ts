@@ -70,6 +70,11 @@ const app = createApp({
   },
   concurrentUploads: env.SCENARIO_CONCURRENT_UPLOADS,
   progressIntervalMs: env.PROGRESS_REFRESH_SECONDS * 1000,
+  logFollowLimits: {
+    maxPerTenant: env.LOG_FOLLOW_MAX_PER_TENANT,
+    maxPerReplica: env.LOG_FOLLOW_MAX_PER_REPLICA,
+  },
+  maxLogFollowMs: env.LOG_FOLLOW_MAX_SECONDS * 1000,
   apiKeyCache,
   submitOptions: {
     maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,

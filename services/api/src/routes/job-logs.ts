@@ -9,6 +9,7 @@ import { isUuid } from "@sumo/http/ids";
 import { stream } from "hono/streaming";
 import type { Logger } from "pino";
 import type { KubernetesView } from "../kubernetes-view.ts";
+import type { LogFollows } from "../log-follows.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
 
 export const MAX_LOG_TAIL = 500;
@@ -30,7 +31,7 @@ const jobLogsRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{job_id}/logs",
   summary: "Read a job's log",
-  description: `The last \`tail\` lines (at most ${MAX_LOG_TAIL}): live from the pod while it exists, from the database after Kubernetes deletes it. With \`follow=true\` the answer is \`text/plain\`, streaming new lines until the pod ends.`,
+  description: `The last \`tail\` lines (at most ${MAX_LOG_TAIL}): live from the pod while it exists, from the database after Kubernetes deletes it. With \`follow=true\` the answer is \`text/plain\`, streaming new lines until the pod ends or the follow reaches its longest time (LOG_FOLLOW_MAX_SECONDS; the \`Sumo-Follow-Ends-At\` header says when), whichever comes first; follow again to go on. A tenant holds a limited number of follows at once (LOG_FOLLOW_MAX_PER_TENANT per api replica): one more gets 429 \`too_many_log_follows\`.`,
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ job_id: z.string().openapi({ format: "uuid" }) }),
@@ -42,19 +43,39 @@ const jobLogsRoute = createRoute({
   responses: {
     200: {
       description: "The log lines (JSON), or the followed log stream (text/plain).",
+      headers: z.object({
+        "Sumo-Follow-Ends-At": z.iso.datetime().optional().openapi({
+          description:
+            "With `follow=true` on a running job: when the stream ends at the latest, even if the pod still runs.",
+        }),
+      }),
       content: {
         "application/json": { schema: jobLogsSchema },
         "text/plain": { schema: z.string() },
       },
     },
-    ...errorResponses("unauthorized", "not_found", "validation_failed"),
+    ...errorResponses(
+      "unauthorized",
+      "not_found",
+      "validation_failed",
+      "too_many_log_follows",
+      "service_unavailable",
+    ),
   },
 });
 
 type LogSource = z.infer<typeof jobLogsSchema>["source"];
 
 /** `/v1/jobs/{job_id}/logs`: tenant-scoped; another tenant's job is a 404 like a missing one. */
-export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView; logger: Logger }) {
+export function jobLogsRoutes(deps: {
+  db: Database;
+  kubernetes?: KubernetesView;
+  logger: Logger;
+  /** Follows held open, and how many each tenant may hold. */
+  follows: LogFollows;
+  /** Longest a follow streams before the api ends it. */
+  maxFollowMs: number;
+}) {
   async function readLines(
     job: Job,
     tail: number,
@@ -92,8 +113,10 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
     }
 
     const { namespace, podName } = job;
+    const slot = deps.follows.take(job.tenantId);
     c.header("content-type", "text/plain; charset=utf-8");
     c.header("x-content-type-options", "nosniff");
+    c.header("sumo-follow-ends-at", new Date(Date.now() + deps.maxFollowMs).toISOString());
     return stream(c, async (out) => {
       const pipe = new PassThrough();
       let follower: { abort(): void } | undefined;
@@ -104,6 +127,11 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
         pipe.end();
       };
       out.onAbort(stop);
+      // The longest follow: the stream ends, and a client that stopped reading is cut off.
+      const deadline = setTimeout(() => {
+        stop();
+        setTimeout(() => out.abort(), FOLLOW_END_GRACE_MS).unref();
+      }, deps.maxFollowMs);
       // Not every log stream closes when its container ends (and a pod can vanish under it):
       // the job's end as recorded in the database closes it too, after a last grace second.
       const watchForEnd = setInterval(async () => {
@@ -128,6 +156,8 @@ export function jobLogsRoutes(deps: { db: Database; kubernetes?: KubernetesView;
         }
       } finally {
         clearInterval(watchForEnd);
+        clearTimeout(deadline);
+        slot.release();
       }
     }) as never;
   });
