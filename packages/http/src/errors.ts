@@ -38,6 +38,7 @@ export const ERROR_STATUS = {
   missing_referenced_file: 422,
   concurrent_job_limit_reached: 429,
   too_many_log_follows: 429,
+  too_many_auth_failures: 429,
   headers_too_large: 431,
   internal_error: 500,
   service_unavailable: 503,

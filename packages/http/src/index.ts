@@ -1,3 +1,4 @@
+export { clientAddress } from "./client-address.ts";
 export { answerClientErrors } from "./client-errors.ts";
 export {
   createHttpApp,

@@ -4,7 +4,7 @@ import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { adminAuth } from "./admin-auth.ts";
+import { type AdminAuthThrottle, adminAuth } from "./admin-auth.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { nodesRoutes } from "./routes/nodes.ts";
@@ -21,6 +21,8 @@ export interface AdminDeps {
   /** Nodes and cluster counts; without it those routes answer 503 / null. */
   cluster?: ClusterView;
   bodyLimitBytes?: number;
+  /** How wrong admin tokens are throttled (DEFAULT_ADMIN_AUTH_THROTTLE when not given). */
+  authThrottle?: AdminAuthThrottle;
   isShuttingDown?: () => boolean;
 }
 
@@ -45,7 +47,15 @@ export function createApp(deps: AdminDeps) {
       "Tenants, limits and API keys; nodes, all jobs and a platform snapshot. Authenticate with `Authorization: Bearer <admin token>`; tenant API keys are refused.",
     securityScheme: "adminToken",
   });
-  app.use("/admin/*", adminAuth(deps.adminToken));
+  app.use(
+    "/admin/*",
+    adminAuth({
+      adminToken: deps.adminToken,
+      logger: deps.logger,
+      metricsRegistry: deps.metricsRegistry,
+      ...(deps.authThrottle && { throttle: deps.authThrottle }),
+    }),
+  );
   app.route("/", tenantsRoutes(deps));
   app.route("/", jobsRoutes(deps));
   app.route("/", sweepsRoutes(deps));

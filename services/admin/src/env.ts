@@ -30,6 +30,20 @@ export const adminEnvSchema = z.object({
     .min(1024)
     .default(64 * 1024)
     .meta({ description: "Largest accepted request body in bytes." }),
+  ADMIN_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10).meta({
+    description:
+      "Wrong admin tokens one client (by address) may present per ADMIN_AUTH_FAILURE_WINDOW_SECONDS, per replica; one more blocks it (429) for ADMIN_AUTH_BLOCK_SECONDS.",
+  }),
+  ADMIN_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60).meta({
+    description: "The window over which wrong admin tokens are counted per client.",
+  }),
+  ADMIN_AUTH_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300).meta({
+    description: "How long a client that presented too many wrong admin tokens is refused.",
+  }),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0).meta({
+    description:
+      "Proxies in front (ingress, load balancer) appending to X-Forwarded-For: the client is the entry this many places from its right. 0: the connection's peer.",
+  }),
   ...shutdownEnv,
   ...logLevelEnv("`reqId` on every request's lines"),
 });

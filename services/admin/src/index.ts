@@ -53,6 +53,12 @@ const app = createApp({
   metricsRegistry,
   ...(cluster && { cluster }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  authThrottle: {
+    maxFailures: env.ADMIN_AUTH_MAX_FAILURES,
+    windowSeconds: env.ADMIN_AUTH_FAILURE_WINDOW_SECONDS,
+    blockSeconds: env.ADMIN_AUTH_BLOCK_SECONDS,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+  },
   isShuttingDown: () => shuttingDown,
 });
 serveUntilSignal({

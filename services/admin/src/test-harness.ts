@@ -5,6 +5,7 @@ import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { inject } from "vitest";
+import { type AdminAuthThrottle, DEFAULT_ADMIN_AUTH_THROTTLE } from "./admin-auth.ts";
 import { createApp } from "./app.ts";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
@@ -23,8 +24,14 @@ export interface AdminTestContext {
   close(): Promise<void>;
 }
 
-/** The admin API on its own copy of the migrated test database (no Kubernetes). */
-export async function startAdminTestContext(): Promise<AdminTestContext> {
+/**
+ * The admin API on its own copy of the migrated test database (no Kubernetes). Requests made in
+ * process all come from one client ("unknown"), so unless a test gives its own, the throttle of
+ * wrong tokens allows many more than the default.
+ */
+export async function startAdminTestContext(
+  options: { authThrottle?: AdminAuthThrottle } = {},
+): Promise<AdminTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 5 });
   const boss = await createQueueClient(testDatabase.url, {
@@ -39,6 +46,7 @@ export async function startAdminTestContext(): Promise<AdminTestContext> {
     logger: pino({ level: "silent" }),
     adminToken: TEST_ADMIN_TOKEN,
     metricsRegistry,
+    authThrottle: options.authThrottle ?? { ...DEFAULT_ADMIN_AUTH_THROTTLE, maxFailures: 10_000 },
   });
   return {
     app,

@@ -15,6 +15,7 @@ import {
 } from "@sumo/http/job-view";
 import { toJobViewsWithQueue } from "@sumo/http/queue-view";
 import type { PgBoss } from "pg-boss";
+import { ADMIN_AUTH_ERRORS } from "../admin-auth.ts";
 
 const adminJobSchema = jobSchema.extend({ tenant_id: z.uuid() }).openapi("AdminJob");
 
@@ -41,7 +42,7 @@ const listJobsRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "validation_failed"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed"),
   },
 });
 
@@ -58,7 +59,7 @@ const cancelJobRoute = createRoute({
       description: "The job, CANCELLED.",
       content: { "application/json": { schema: adminJobSchema } },
     },
-    ...errorResponses("unauthorized", "validation_failed", "not_found", "job_already_ended"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed", "not_found", "job_already_ended"),
   },
 });
 

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
 import type { Logger } from "pino";
+import { ADMIN_AUTH_ERRORS } from "../admin-auth.ts";
 import type { ClusterView } from "../cluster-view.ts";
 
 const resources = z.object({ cpu: z.number(), memory_gi: z.number(), pods: z.number() });
@@ -36,7 +37,7 @@ const listNodesRoute = createRoute({
       description: "Every node.",
       content: { "application/json": { schema: z.object({ nodes: z.array(nodeSchema) }) } },
     },
-    ...errorResponses("unauthorized", "service_unavailable"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "service_unavailable"),
   },
 });
 

@@ -4,6 +4,7 @@ import { countAllJobsByStatus } from "@sumo/db/queries";
 import { errorResponses, type HttpEnv } from "@sumo/http";
 import { jobCountsSchema } from "@sumo/http/job-view";
 import type { Logger } from "pino";
+import { ADMIN_AUTH_ERRORS } from "../admin-auth.ts";
 import type { ClusterView } from "../cluster-view.ts";
 
 const platformMetricsSchema = z
@@ -38,7 +39,7 @@ const platformMetricsRoute = createRoute({
       description: "The snapshot.",
       content: { "application/json": { schema: platformMetricsSchema } },
     },
-    ...errorResponses("unauthorized"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS),
   },
 });
 

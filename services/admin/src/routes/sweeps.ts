@@ -15,6 +15,7 @@ import {
 } from "@sumo/http/sweep-view";
 import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { PgBoss } from "pg-boss";
+import { ADMIN_AUTH_ERRORS } from "../admin-auth.ts";
 
 const security = [{ adminToken: [] }];
 const adminSweepSchema = sweepSchema.extend({ tenant_id: z.uuid() }).openapi("AdminSweep");
@@ -44,7 +45,7 @@ const listSweepsRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "validation_failed"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed"),
   },
 });
 
@@ -60,7 +61,7 @@ const cancelSweepRoute = createRoute({
       description: "The sweep, its open members CANCELLED.",
       content: { "application/json": { schema: adminSweepSchema } },
     },
-    ...errorResponses("unauthorized", "validation_failed", "not_found"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed", "not_found"),
   },
 });
 
@@ -90,7 +91,7 @@ const tenantQueueRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "validation_failed", "not_found"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed", "not_found"),
   },
 });
 

@@ -14,6 +14,7 @@ import { type ApiKey, DEFAULT_TENANT_LIMITS, type Tenant } from "@sumo/db/schema
 import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
 import { isUuid } from "@sumo/http/ids";
 import type { PgBoss } from "pg-boss";
+import { ADMIN_AUTH_ERRORS } from "../admin-auth.ts";
 
 const security = [{ adminToken: [] }];
 
@@ -115,7 +116,7 @@ const createTenantRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", ...JSON_BODY_ERRORS, "conflict"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, ...JSON_BODY_ERRORS, "conflict"),
   },
 });
 
@@ -139,7 +140,7 @@ const listTenantsRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "validation_failed"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "validation_failed"),
   },
 });
 
@@ -158,7 +159,7 @@ const getTenantRoute = createRoute({
         },
       },
     },
-    ...errorResponses("unauthorized", "not_found"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "not_found"),
   },
 });
 
@@ -192,7 +193,7 @@ const updateLimitsRoute = createRoute({
       description: "The updated tenant.",
       content: { "application/json": { schema: tenantSchema } },
     },
-    ...errorResponses("unauthorized", "not_found", ...JSON_BODY_ERRORS),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "not_found", ...JSON_BODY_ERRORS),
   },
 });
 
@@ -209,7 +210,7 @@ const issueKeyRoute = createRoute({
       description: "The new key, shown once.",
       content: { "application/json": { schema: newApiKeySchema } },
     },
-    ...errorResponses("unauthorized", "not_found"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "not_found"),
   },
 });
 
@@ -223,7 +224,7 @@ const revokeKeyRoute = createRoute({
   },
   responses: {
     200: { description: "Revoked.", content: { "application/json": { schema: apiKeySchema } } },
-    ...errorResponses("unauthorized", "not_found"),
+    ...errorResponses(...ADMIN_AUTH_ERRORS, "not_found"),
   },
 });
 
