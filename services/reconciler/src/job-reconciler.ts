@@ -151,7 +151,7 @@ export class JobReconciler {
     ]);
     return {
       job,
-      deletedJob: job ? undefined : this.#watches.deletedJob(jobId),
+      deletedJob: job ? undefined : this.#watches.deletedJob(jobId, namespace),
       pods: pods.items,
       from: "apiserver",
     };

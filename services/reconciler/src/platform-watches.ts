@@ -92,15 +92,18 @@ export class PlatformWatches {
     );
     return {
       job: this.#jobs?.get(simulationJobName(jobId), namespace),
-      deletedJob: this.deletedJob(jobId),
+      deletedJob: this.deletedJob(jobId, namespace),
       pods,
       from: "watch-cache",
     };
   }
 
-  /** The last state of the job's Kubernetes Job, if a watch saw it deleted lately. */
-  deletedJob(jobId: string): V1Job | undefined {
-    return this.#deletedJobs.get(jobId)?.job;
+  /**
+   * The last state of the job's Kubernetes Job in `namespace` (the job's tenant namespace), if a
+   * watch saw it deleted lately. A Job labelled as the job's anywhere else is not the job's.
+   */
+  deletedJob(jobId: string, namespace: string): V1Job | undefined {
+    return this.#deletedJobs.get(deletedJobKey(namespace, jobId))?.job;
   }
 
   /**
@@ -110,8 +113,8 @@ export class PlatformWatches {
    */
   checkAgainst(listed: { jobs: V1Job[]; pods: V1Pod[] }): void {
     const forgetBefore = Date.now() - this.#deps.deletedJobMemoryMs;
-    for (const [jobId, deleted] of this.#deletedJobs) {
-      if (deleted.at < forgetBefore) this.#deletedJobs.delete(jobId);
+    for (const [key, deleted] of this.#deletedJobs) {
+      if (deleted.at < forgetBefore) this.#deletedJobs.delete(key);
     }
     const stale = new Set<string>();
     const compare = (
@@ -156,7 +159,10 @@ export class PlatformWatches {
     }
     jobs.on("delete", (job) => {
       const jobId = job.metadata?.labels?.[JOB_ID_LABEL];
-      if (jobId) this.#deletedJobs.set(jobId, { job, at: Date.now() });
+      const namespace = job.metadata?.namespace;
+      if (jobId && namespace && job.metadata?.name === simulationJobName(jobId)) {
+        this.#deletedJobs.set(deletedJobKey(namespace, jobId), { job, at: Date.now() });
+      }
       changed(job);
     });
     for (const [kind, informer] of [
@@ -192,4 +198,8 @@ export class PlatformWatches {
   async #stopInformers(): Promise<void> {
     await Promise.all([this.#jobs?.stop(), this.#pods?.stop()]);
   }
+}
+
+function deletedJobKey(namespace: string, jobId: string): string {
+  return `${namespace}/${jobId}`;
 }
