@@ -245,6 +245,13 @@ describe("the rendered chart", () => {
       "node",
       "/app/packages/db/src/migrate-command.ts",
     ]);
+    // One role for both unless database.migration names another.
+    expect(
+      migrations.spec?.template.spec?.containers[0]?.env?.map((v) => [
+        v.name,
+        v.valueFrom?.secretKeyRef?.name,
+      ]),
+    ).toEqual([["DATABASE_URL", "sumo-k8-database"]]);
     const api = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-api");
     expect(api.spec?.replicas).toBe(2);
     expect(envOf(api).get("MIGRATE_ON_START")).toBe("false");
@@ -319,6 +326,19 @@ describe("the rendered chart", () => {
     expect(scheduler.spec?.template.metadata?.annotations?.["prometheus.io/path"]).toBe(
       "/prometheus",
     );
+    // The hook migrates as the owning role and grants the services' role (DATABASE_SERVICE_URL).
+    const migrate = named(ofKind<V1Job>(objects, "Job"), "big-sim-migrations").spec?.template.spec
+      ?.containers[0]?.env;
+    expect(migrate?.map((v) => [v.name, v.valueFrom?.secretKeyRef?.name])).toEqual([
+      ["DATABASE_URL", "platform-postgres-owner"],
+      ["DATABASE_SERVICE_URL", "platform-postgres"],
+    ]);
+    for (const deployment of deployments) {
+      const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+      expect(env.find((v) => v.name === "DATABASE_URL")?.valueFrom?.secretKeyRef?.name).toBe(
+        "platform-postgres",
+      );
+    }
     const adminToken = named(deployments, "big-sim-admin").spec?.template.spec?.containers[0]?.env;
     expect(adminToken?.find((v) => v.name === "ADMIN_TOKEN")?.valueFrom).toEqual({
       secretKeyRef: { name: "platform-admin", key: "admin-token" },

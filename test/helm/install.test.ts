@@ -29,6 +29,7 @@ const release = new ChartRelease(admin, {
     { name: "sumo-k8-admin", key: "token" },
     // values-everything.yaml's names.
     { name: "platform-postgres", key: "connection-string" },
+    { name: "platform-postgres-owner", key: "connection-string" },
     { name: "platform-admin", key: "admin-token" },
   ],
 });
