@@ -16,6 +16,7 @@ import {
   findTenantByName,
   issueApiKey,
 } from "@sumo/db/queries";
+import { asServiceRole, ensureServiceRole, TEST_SERVICE_ROLE } from "@sumo/db/testing";
 import { apiStatusCode, loadKubeConfig, tenantNamespaceName } from "@sumo/kubernetes";
 import {
   ensureLocalCluster,
@@ -41,7 +42,11 @@ const relative = (file: string) => path.relative(REPO_ROOT, file);
 say("sumo-k8 dev: starting PostgreSQL");
 const postgres = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
 const databaseUrl = process.env.DATABASE_URL ?? postgres?.url ?? "";
-await migrate(databaseUrl);
+// On the embedded server the services connect as a role that cannot change the schema, as the
+// Helm chart runs them; a DATABASE_URL of yours is used as it is.
+if (postgres) await ensureServiceRole(databaseUrl);
+await migrate(databaseUrl, postgres ? { serviceRole: TEST_SERVICE_ROLE } : {});
+const servicesDatabaseUrl = postgres ? asServiceRole(databaseUrl) : databaseUrl;
 const { tenantId: demoTenantId, apiKey: demoApiKey } = await ensureDemoTenant(databaseUrl);
 const adminToken = (await savedCredential("admin_token")) ?? randomBytes(24).toString("base64url");
 
@@ -55,7 +60,7 @@ const demoRunsForReal = cluster ? await placeDemoTenantOnRealNode() : false;
 
 let stopping = false;
 const platform = new PlatformProcesses({
-  databaseUrl,
+  databaseUrl: servicesDatabaseUrl,
   kubeconfig,
   logDir: LOG_DIR,
   apiPort: API_PORT,

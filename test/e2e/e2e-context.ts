@@ -7,7 +7,7 @@ import { DATA_DIR } from "@sumo/db/embedded";
 import type { JobStatus } from "@sumo/db/job-status";
 import { createTenantWithApiKey } from "@sumo/db/queries";
 import type { Tenant } from "@sumo/db/schema";
-import { createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
+import { asServiceRole, createTestDatabase, makeTenant, type TestDatabase } from "@sumo/db/testing";
 import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import { inject } from "vitest";
 import { type PlatformOptions, PlatformProcesses, SERVICES } from "../platform.ts";
@@ -96,7 +96,8 @@ export async function startE2eContext(options: E2eOptions = {}): Promise<E2eCont
     env[name] = { KUBECONFIG: identities[name], ...options.env?.[name] };
   }
   const platform = new PlatformProcesses({
-    databaseUrl: testDatabase.url,
+    // As the Helm chart runs them: a role that can read and write rows but not change the schema.
+    databaseUrl: asServiceRole(testDatabase.url),
     kubeconfig: kubeconfigPath,
     logDir: path.join(DATA_DIR, "e2e-logs", path.basename(new URL(testDatabase.url).pathname)),
     ...platformOptions,

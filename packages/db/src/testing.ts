@@ -23,11 +23,34 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * The role tests run the services as, as the Helm chart does: it may read and write rows but not
+ * change the schema (the template's migration grants it, and every copy keeps the grants).
+ */
+export const TEST_SERVICE_ROLE = "sumo_service";
+
+/** `url` (a superuser's, as tests get) as the services' role: what the services connect with. */
+export function asServiceRole(url: string): string {
+  const service = new URL(url);
+  service.username = TEST_SERVICE_ROLE;
+  service.password = TEST_SERVICE_ROLE;
+  return service.toString();
+}
+
+/** Creates TEST_SERVICE_ROLE on the server unless it exists (roles belong to the whole server). */
+export async function ensureServiceRole(serverUrl: string): Promise<void> {
+  await admin(
+    serverUrl,
+    `DO $$ BEGIN CREATE ROLE ${TEST_SERVICE_ROLE} LOGIN PASSWORD '${TEST_SERVICE_ROLE}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+  );
+}
+
 export async function createMigratedTemplate(serverUrl: string): Promise<TestDatabase> {
   const name = `sumo_template_${randomBytes(4).toString("hex")}`;
   await admin(serverUrl, `CREATE DATABASE ${name}`);
+  await ensureServiceRole(serverUrl);
   const url = withDatabase(serverUrl, name);
-  await migrate(url);
+  await migrate(url, { serviceRole: TEST_SERVICE_ROLE });
   return { url, drop: () => admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
