@@ -12,6 +12,7 @@ import {
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { quantityToScalar } from "@kubernetes/client-node/dist/util.js";
 import { isNotFound, loadKubeConfig } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
@@ -26,6 +27,11 @@ const RUN_SECONDS_ANNOTATION = "sim.sumo-k8.dev/run-seconds";
 const EXIT_CODE_ANNOTATION = "sim.sumo-k8.dev/exit-code";
 const NODEPOOL_LABEL = "karpenter.sh/nodepool";
 const TTL_SECONDS = 8;
+
+/** A resource quantity ("900m", "2Gi") as a number; 0 when absent. */
+function quantity(value: string | undefined): number {
+  return value ? Number(quantityToScalar(value)) : 0;
+}
 
 /** Milliseconds of a Go duration as Karpenter prints it ("60s", "1m30s", "500ms"). */
 function parseGoDuration(text: string): number {
@@ -227,6 +233,19 @@ describe("a simulation Job on Karpenter-provisioned kwok nodes", () => {
       const node = await core.readNode({ name: nodeName });
       expect(node.metadata?.labels?.[NODEPOOL_LABEL]).toBe("default");
       expect(node.spec?.providerID).toMatch(/^kwok:\/\//);
+      // Capacity is the instance type's, as Karpenter chose it; allocatable is that less overhead.
+      const instance = node.metadata?.labels ?? {};
+      expect(node.status?.capacity).toMatchObject({
+        cpu: instance["karpenter.kwok.sh/instance-cpu"],
+        memory: instance["karpenter.kwok.sh/instance-memory"],
+        pods: node.status?.allocatable?.pods,
+      });
+      for (const resource of ["cpu", "memory"] as const) {
+        expect(
+          quantity(node.status?.capacity?.[resource]),
+          `${resource} capacity against allocatable`,
+        ).toBeGreaterThanOrEqual(quantity(node.status?.allocatable?.[resource]));
+      }
       expect(new Date(node.metadata?.creationTimestamp ?? 0).getTime()).toBeGreaterThanOrEqual(
         new Date(pending.metadata?.creationTimestamp ?? 0).getTime(),
       );
