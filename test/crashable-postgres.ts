@@ -68,6 +68,33 @@ export class CrashablePostgres {
     this.#server = undefined;
   }
 
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and
+   * new ones are accepted by the kernel, but nothing is ever answered, as with a server hung on
+   * its storage or a network that drops every packet. `resume` thaws it.
+   */
+  async pause(): Promise<void> {
+    // The postmaster first, so that no backend is started after the others were frozen.
+    const [postmaster] = await this.#processes();
+    if (postmaster) process.kill(postmaster, "SIGSTOP");
+    for (const pid of await this.#processes()) process.kill(pid, "SIGSTOP");
+  }
+
+  async resume(): Promise<void> {
+    for (const pid of await this.#processes()) process.kill(pid, "SIGCONT");
+  }
+
+  /** The postmaster and its children (backends and auxiliary processes). */
+  async #processes(): Promise<number[]> {
+    const pidFile = path.join(this.#dataDir, "postmaster.pid");
+    const postmaster = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+    const children = await readFile(
+      `/proc/${postmaster}/task/${postmaster}/children`,
+      "utf8",
+    ).catch(() => "");
+    return [postmaster, ...children.split(/\s+/).filter(Boolean).map(Number)];
+  }
+
   /** Stops the server (fast shutdown) and deletes its data folder. */
   async stop(): Promise<void> {
     await this.#server?.stop();

@@ -4,6 +4,8 @@
 //   - kill -9 of the scheduler, of the reconciler, of the api, then of all three together,
 //     each started again at once;
 //   - PostgreSQL crashes (immediate shutdown) and starts again a second later;
+//   - PostgreSQL freezes (SIGSTOP) for 20 s under a hundred readers: each read answered 503 in
+//     seconds, the api's memory flat, everything back by itself once it thaws;
 //   - the kube-apiserver is down for 30 s.
 // And a sweep at a limit of 2 runs while each service is killed and PostgreSQL crashes: none of
 // its members lost, none run twice, the limit held.
@@ -18,6 +20,7 @@
 // PostgreSQL is a server of this file's own, so crashing it hurts no other test; the
 // kube-apiserver is the local cluster's, so this file needs it (not a KUBECONFIG's cluster).
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { createMigratedTemplate } from "@sumo/db/testing";
 import { LOCAL_CLUSTER_KUBECONFIG, loadKubeConfig } from "@sumo/kubernetes";
 import pg from "pg";
@@ -35,6 +38,9 @@ const STREAM_LENGTH = 12;
 const STREAM_INTERVAL_MS = 150;
 const APISERVER_OUTAGE_MS = 30_000;
 const POSTGRES_OUTAGE_MS = 1_000;
+/** How long PostgreSQL is frozen (SIGSTOP), and how many readers keep asking meanwhile. */
+const POSTGRES_FREEZE_MS = 20_000;
+const FROZEN_READERS = 100;
 
 interface Tenant {
   tenantId: string;
@@ -164,6 +170,64 @@ it("loses nothing when PostgreSQL crashes", async () => {
     await new Promise((resolve) => setTimeout(resolve, POSTGRES_OUTAGE_MS));
     await postgres?.start();
   });
+  expectClientsToHaveRetried(stream);
+  await expectNothingLost(stream);
+});
+
+it("answers 503 within seconds while PostgreSQL is frozen, keeps its memory, recovers by itself, and loses nothing", async () => {
+  const [tenant] = tenants as [Tenant];
+  const apiPid = ctx.platform.pids("api")[0] ?? 0;
+  const load: LoadAnswer[] = [];
+  const rss: number[] = [];
+  let frozenAt = 0;
+  let thawedAt = 0;
+  const stream = await streamWithFault("postgres-frozen", async () => {
+    const baseline = await residentBytes(apiPid);
+    const sampler = setInterval(() => void residentBytes(apiPid).then((b) => rss.push(b)), 250);
+    await postgres?.pause();
+    frozenAt = Date.now();
+    // Readers keep coming all along: each waits for its answer and asks again at once.
+    const until = Date.now() + POSTGRES_FREEZE_MS;
+    await Promise.all(
+      Array.from({ length: FROZEN_READERS }, async (_, i) => {
+        while (Date.now() < until) {
+          load.push(await timedGet(tenant, i % 2 === 0 ? "/v1/jobs?limit=20" : "/v1/dashboard"));
+        }
+      }),
+    );
+    await postgres?.resume();
+    thawedAt = Date.now();
+    clearInterval(sampler);
+    const peak = Math.max(...rss);
+    const answered = load.filter((a) => a.startedAt >= frozenAt + 500 && a.endedAt <= thawedAt);
+    const waits = answered.map((a) => a.endedAt - a.startedAt).sort((a, b) => a - b);
+    process.stdout.write(
+      `postgres frozen ${POSTGRES_FREEZE_MS} ms: ${answered.length} reads answered meanwhile, ` +
+        `wait p50 ${waits[Math.floor(waits.length / 2)]} ms, max ${waits.at(-1)} ms; ` +
+        `api RSS ${mib(baseline)} MiB before, peak ${mib(peak)} MiB\n`,
+    );
+    // Every read while the server was frozen was answered, with 503 and a Retry-After, long
+    // before the server came back: the pool's acquire and statement timeouts, not the thaw.
+    expect(answered.length).toBeGreaterThan(FROZEN_READERS);
+    expect(new Set(answered.map((a) => `${a.status} ${a.code} ${a.retryAfter}`))).toEqual(
+      new Set(["503 service_unavailable 2"]),
+    );
+    expect(waits.at(-1)).toBeLessThan(POSTGRES_FREEZE_MS / 2);
+    // Waiting requests are bounded, so memory is too.
+    expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+  });
+  // Back by itself: the api answers again without a restart.
+  await pollUntil(
+    "the api to answer reads again once PostgreSQL is thawed",
+    async () => {
+      const answer = await timedGet(tenant, "/v1/jobs?limit=1");
+      return answer.status === 200
+        ? { done: true, value: undefined }
+        : { done: false, seen: answer };
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  expect(ctx.platform.pids("api")).toEqual([apiPid]);
   expectClientsToHaveRetried(stream);
   await expectNothingLost(stream);
 });
@@ -602,4 +666,45 @@ async function runStatement(url: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+interface LoadAnswer {
+  status: number;
+  code: string | undefined;
+  retryAfter: string | null;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** One GET as the tenant: its status, error code and when it was asked and answered. */
+async function timedGet(tenant: Tenant, path: string): Promise<LoadAnswer> {
+  const startedAt = Date.now();
+  try {
+    const response = await fetch(`${ctx.platform.apiUrl}${path}`, {
+      headers: { authorization: `Bearer ${tenant.apiKey}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    const body = (await response.json().catch(() => undefined)) as
+      | { error?: { code?: string } }
+      | undefined;
+    return {
+      status: response.status,
+      code: body?.error?.code,
+      retryAfter: response.headers.get("retry-after"),
+      startedAt,
+      endedAt: Date.now(),
+    };
+  } catch (error) {
+    return { status: 0, code: String(error), retryAfter: null, startedAt, endedAt: Date.now() };
+  }
+}
+
+/** A process's resident memory in bytes (VmRSS). */
+async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0);
 }

@@ -2,11 +2,12 @@ import { z } from "zod";
 
 /**
  * The database settings every service reads (spread into its env schema). `poolSize` is the
- * service's default for DATABASE_POOL_SIZE. Each description is attached last, outside
+ * service's default for DATABASE_POOL_SIZE, `statementTimeoutMs` its default for
+ * DATABASE_STATEMENT_TIMEOUT_MS (short where a person waits for the answer). Each description is attached last, outside
  * `.default()` and `.optional()`, so the field itself carries it: docs/configuration.md is
  * generated from these.
  */
-export function databaseEnv(poolSize: number) {
+export function databaseEnv(poolSize: number, { statementTimeoutMs = 15_000 } = {}) {
   return {
     DATABASE_URL: z.url().optional().meta({
       description:
@@ -28,7 +29,7 @@ export function databaseEnv(poolSize: number) {
       .int()
       .min(100)
       .max(3_600_000)
-      .default(15_000)
+      .default(statementTimeoutMs)
       .meta({
         description:
           "Longest a statement may run (PostgreSQL's statement_timeout) or go unanswered (a stopped or unreachable server); past it the request gets 503 `service_unavailable`.",

@@ -11,7 +11,8 @@ import { z } from "zod";
  * generated from these.
  */
 export const apiEnvSchema = z.object({
-  ...databaseEnv(20),
+  // Every statement of a request is short; a server that does not answer is an outage.
+  ...databaseEnv(20, { statementTimeoutMs: 5_000 }),
   ...kubernetesEnv,
   ...metricsEnv,
   HOST: z.string().default("0.0.0.0").meta({ description: "Address the tenant API listens on." }),
