@@ -71,6 +71,7 @@ const app = createApp({
   concurrentUploads: env.SCENARIO_CONCURRENT_UPLOADS,
   progressIntervalMs: env.PROGRESS_REFRESH_SECONDS * 1000,
   apiKeyCache,
+  idempotencyKeyTtlMs: env.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
   submitOptions: {
     maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,
     maxConcurrentBatches: env.SUBMIT_CONCURRENT_BATCHES,
