@@ -1,16 +1,27 @@
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
-import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
-import { unreachableCluster } from "@sumo/kubernetes/testing";
+import { createTenant, insertJob } from "@sumo/db/queries";
+import { jobLogs, jobs } from "@sumo/db/schema";
+import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "@sumo/db/testing";
+import {
+  makeKubernetesJob,
+  makePod,
+  terminatedContainer,
+  unreachableCluster,
+} from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
+import { makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
+import { eq, sql } from "drizzle-orm";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
-import { JobReconciler } from "./job-reconciler.ts";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { FakeCluster } from "./fake-cluster.ts";
+import { JobReconciler, type JobReconcilerDeps } from "./job-reconciler.ts";
 import { platformInformers } from "./platform-watches.ts";
 
-// The JobReconciler while the apiserver is down (nothing listens on its port). Sync lag needs
-// a cluster whose pods change: the end-to-end suite drives that.
+// The JobReconciler on a real database: while the apiserver is down (nothing listens on its
+// port), and against Kubernetes in memory (fake-cluster.ts) for what it keeps of ended jobs.
+// Sync lag needs a cluster whose pods change: the end-to-end suite drives that.
 let testDatabase: TestDatabase;
 let database: DatabaseClient;
 beforeAll(async () => {
@@ -35,6 +46,8 @@ it("times failed resyncs and restarts watches that failed", async () => {
     logger: pino({ level: "silent" }),
     resyncIntervalMs: 60_000,
     logTailLines: 10,
+    logTailBytes: 64 * 1024,
+    logLineMaxBytes: 1024,
     vanishedGraceMs: 30_000,
     concurrency: 1,
     metricsRegistry,
@@ -55,4 +68,99 @@ it("times failed resyncs and restarts watches that failed", async () => {
     interval: 20,
   });
   await reconciler.stop();
+});
+
+const MiB = 1024 * 1024;
+/** The namespace of the Kubernetes test builders' objects. */
+const NAMESPACE = "sumo-tenant-test";
+
+function reconcilerOn(cluster: FakeCluster, overrides: Partial<JobReconcilerDeps> = {}) {
+  return new JobReconciler({
+    db: database.db,
+    ...cluster.api,
+    informers: cluster.informers,
+    logger: pino({ level: "silent" }),
+    resyncIntervalMs: 60_000,
+    logTailLines: 500,
+    logTailBytes: MiB,
+    logLineMaxBytes: 16 * 1024,
+    vanishedGraceMs: 30_000,
+    concurrency: 4,
+    metricsRegistry: new Registry(),
+    ...overrides,
+  });
+}
+
+/** A RUNNING job in the database, scheduled into NAMESPACE. */
+async function runningJob(tenantId: string) {
+  return insertJob(
+    database.db,
+    makeJob({
+      tenantId,
+      status: "RUNNING",
+      namespace: NAMESPACE,
+      scheduledAt: new Date(),
+      startedAt: new Date(),
+    }),
+  );
+}
+
+/** The job's Kubernetes Job, Complete, and its pod, ended with the runner's report. */
+function endedInKubernetes(cluster: FakeCluster, jobId: string, log: string) {
+  const started = new Date(Date.now() - 2000);
+  cluster.putJob(makeKubernetesJob(jobId, { conditions: [{ type: "Complete" }] }));
+  cluster.putPod(
+    makePod(jobId, "Succeeded", {
+      container: terminatedContainer(
+        0,
+        "Completed",
+        started,
+        new Date(),
+        succeededRunMessage(makeRunSummary()),
+      ),
+    }),
+    log,
+  );
+}
+
+describe("an ended job's kept log", () => {
+  it("is capped in bytes: a pod that printed one 5 MiB line has a cut piece of it kept", async () => {
+    const tenant = await createTenant(database.db, makeTenant());
+    const job = await runningJob(tenant.id);
+    const cluster = new FakeCluster();
+    const huge = "x".repeat(5 * MiB);
+    endedInKubernetes(cluster, job.id, `Loading net-file ... done.\n${huge}\nSimulation ended.\n`);
+    const reconciler = reconcilerOn(cluster);
+    await reconciler.start();
+    try {
+      const kept = await vi.waitFor(
+        async () => {
+          const [row] = await database.db
+            .select({
+              content: jobLogs.content,
+              lineCount: jobLogs.lineCount,
+              bytes: sql<number>`octet_length(${jobLogs.content})`,
+            })
+            .from(jobLogs)
+            .where(eq(jobLogs.jobId, job.id));
+          if (!row) throw new Error("no kept log yet");
+          return row;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      const [stored] = await database.db.select().from(jobs).where(eq(jobs.id, job.id));
+      expect(stored?.status).toBe("SUCCEEDED");
+      expect(kept.bytes).toBeLessThanOrEqual(MiB);
+      const lines = kept.content.split("\n");
+      expect(lines).toHaveLength(4);
+      expect(kept.lineCount).toBe(4);
+      expect(lines[0]).toBe("Loading net-file ... done.");
+      expect(lines[1]).toMatch(/^x+ \[\.\.\. 5242880 bytes long, cut\]$/);
+      expect(Buffer.byteLength(lines[1] ?? "")).toBeLessThanOrEqual(16 * 1024);
+      expect(lines[2]).toBe("Simulation ended.");
+      expect(lines[3]).toMatch(/^\[sumo-k8\] log truncated: kept \d+ of its last \d+ bytes/);
+    } finally {
+      await reconciler.stop();
+    }
+  });
 });

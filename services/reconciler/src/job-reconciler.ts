@@ -20,14 +20,19 @@ import {
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { decideJobSync, LOST_REASON, type SeenJob, type SyncDecision } from "./decide-job-sync.ts";
+import { keptLogLines } from "./kept-log.ts";
 import { type PlatformInformers, PlatformWatches } from "./platform-watches.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
 import { reconcilerMetrics, syncLagSeconds } from "./reconciler-metrics.ts";
 
-export interface JobReconcilerDeps {
+/** What the reconciler calls of the Kubernetes API (a test hands in its own: fake-cluster.ts). */
+export interface ClusterApi {
+  batch: Pick<BatchV1Api, "readNamespacedJob" | "listJobForAllNamespaces">;
+  core: Pick<CoreV1Api, "listNamespacedPod" | "listPodForAllNamespaces" | "readNamespacedPodLog">;
+}
+
+export interface JobReconcilerDeps extends ClusterApi {
   db: Database;
-  batch: BatchV1Api;
-  core: CoreV1Api;
   /** The watches of platform Jobs and pods (platformInformers, over the same cluster). */
   informers: PlatformInformers;
   logger: Logger;
@@ -35,6 +40,10 @@ export interface JobReconcilerDeps {
   resyncIntervalMs: number;
   /** Log lines kept per finished job. */
   logTailLines: number;
+  /** Bytes of log kept per finished job, at most (kept-log.ts). */
+  logTailBytes: number;
+  /** Longest log line kept; longer ones are cut (kept-log.ts). */
+  logLineMaxBytes: number;
   /** How long after scheduling a job's Kubernetes Job must be visible before it counts as vanished. */
   vanishedGraceMs: number;
   /** Jobs reconciled at once. */
@@ -189,7 +198,10 @@ export class JobReconciler {
     }
   }
 
-  /** Copies the last lines of an ended job's log to the database before its TTL deletes the pod. */
+  /**
+   * Copies the last lines of an ended job's log to the database before its TTL deletes the pod,
+   * within the line and byte limits (keptLogLines), with a last line saying what was left out.
+   */
   async #keepLog(jobId: string, namespace: string, podName: string): Promise<void> {
     let text: string;
     try {
@@ -204,9 +216,12 @@ export class JobReconciler {
       this.#deps.logger.warn({ jobId, podName }, "pod gone before its log was kept");
       return;
     }
-    const lines = text.split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    await saveJobLog(this.#deps.db, { jobId, lines: lines.slice(-this.#deps.logTailLines) });
+    const lines = keptLogLines(text, {
+      maxLines: this.#deps.logTailLines,
+      maxBytes: this.#deps.logTailBytes,
+      maxLineBytes: this.#deps.logLineMaxBytes,
+    });
+    await saveJobLog(this.#deps.db, { jobId, lines });
   }
 
   /**
