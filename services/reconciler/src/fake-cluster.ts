@@ -84,11 +84,12 @@ class ObjectStore<T extends KubernetesObject> {
     return stored;
   }
 
-  delete(namespace: string | undefined, name: string | undefined): void {
+  delete(namespace: string | undefined, name: string | undefined, seen: boolean): void {
     const key = objectKey(namespace, name);
     const object = this.objects.get(key);
     if (!object) return;
     this.objects.delete(key);
+    if (!seen) return;
     for (const watcher of this.watchers) watcher.receive("delete", object);
   }
 
@@ -163,18 +164,19 @@ export class FakeCluster {
 
   /**
    * Deletes a platform job's Job, then its pods, as the TTL controller and the garbage collector
-   * do once it ended.
+   * do once it ended. `unseen`: the watches miss it, as a stalled watch does.
    */
-  deleteJobObjects(jobId: string): void {
+  deleteJobObjects(jobId: string, options: { unseen?: boolean } = {}): void {
+    const seen = !options.unseen;
     for (const job of [...this.#jobs.objects.values()]) {
       if (job.metadata?.labels?.[JOB_ID_LABEL] === jobId) {
-        this.#jobs.delete(job.metadata?.namespace, job.metadata?.name);
+        this.#jobs.delete(job.metadata?.namespace, job.metadata?.name, seen);
       }
     }
     for (const pod of [...this.#pods.objects.values()]) {
       if (pod.metadata?.labels?.[JOB_ID_LABEL] !== jobId) continue;
       this.#logs.delete(objectKey(pod.metadata?.namespace, pod.metadata?.name));
-      this.#pods.delete(pod.metadata?.namespace, pod.metadata?.name);
+      this.#pods.delete(pod.metadata?.namespace, pod.metadata?.name, seen);
     }
   }
 }

@@ -6,12 +6,13 @@ import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "@sum
 import {
   makeKubernetesJob,
   makePod,
+  runningContainer,
   terminatedContainer,
   unreachableCluster,
 } from "@sumo/kubernetes/testing";
 import { metricValue } from "@sumo/metrics/testing";
 import { makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -159,6 +160,80 @@ describe("an ended job's kept log", () => {
       expect(Buffer.byteLength(lines[1] ?? "")).toBeLessThanOrEqual(16 * 1024);
       expect(lines[2]).toBe("Simulation ended.");
       expect(lines[3]).toMatch(/^\[sumo-k8\] log truncated: kept \d+ of its last \d+ bytes/);
+    } finally {
+      await reconciler.stop();
+    }
+  });
+});
+
+describe("what the reconciler holds in memory", () => {
+  const NOTHING = {
+    converged: 0,
+    deletedJobs: 0,
+    cachedJobs: 0,
+    cachedPods: 0,
+    waiting: 0,
+    running: 0,
+    failing: 0,
+  };
+  const JOBS = 40;
+
+  /** JOBS running jobs that then all end, each with its log kept, under a started reconciler. */
+  async function endedJobs(cluster: FakeCluster) {
+    const tenant = await createTenant(database.db, makeTenant());
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const job = await runningJob(tenant.id);
+      cluster.putJob(makeKubernetesJob(job.id));
+      cluster.putPod(makePod(job.id, "Running", { container: runningContainer(new Date()) }));
+      ids.push(job.id);
+    }
+    const reconciler = reconcilerOn(cluster);
+    await reconciler.start();
+    for (const id of ids) endedInKubernetes(cluster, id, "Simulation ended.\n");
+    await vi.waitFor(
+      async () => {
+        const done = await database.db
+          .select({ id: jobs.id })
+          .from(jobs)
+          .innerJoin(jobLogs, eq(jobLogs.jobId, jobs.id))
+          .where(and(inArray(jobs.id, ids), eq(jobs.status, "SUCCEEDED")));
+        expect(done).toHaveLength(JOBS);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    // While Kubernetes keeps their objects, the reconciler keeps what it converged them with.
+    await vi.waitFor(() => expect(reconciler.heldJobs()).toMatchObject({ converged: JOBS }));
+    return { ids, reconciler };
+  }
+
+  it("drops every job once it has ended and Kubernetes deleted its objects", async () => {
+    const cluster = new FakeCluster();
+    const { ids, reconciler } = await endedJobs(cluster);
+    try {
+      for (const id of ids) cluster.deleteJobObjects(id);
+      await vi.waitFor(() => expect(reconciler.heldJobs()).toEqual(NOTHING), {
+        timeout: 10_000,
+        interval: 20,
+      });
+    } finally {
+      await reconciler.stop();
+    }
+  });
+
+  it("drops jobs whose deletion its watches missed, at the next resyncs", async () => {
+    const cluster = new FakeCluster();
+    const { ids, reconciler } = await endedJobs(cluster);
+    try {
+      for (const id of ids) cluster.deleteJobObjects(id, { unseen: true });
+      await reconciler.resync();
+      expect(reconciler.heldJobs()).toMatchObject({ converged: 0 });
+      // Still held by the caches at a second resync: the watches restart with new ones.
+      await reconciler.resync();
+      await vi.waitFor(() => expect(reconciler.heldJobs()).toEqual(NOTHING), {
+        timeout: 10_000,
+        interval: 20,
+      });
     } finally {
       await reconciler.stop();
     }

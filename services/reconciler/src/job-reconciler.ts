@@ -1,6 +1,6 @@
 import type { BatchV1Api, CoreV1Api, V1Job } from "@kubernetes/client-node";
 import type { Database } from "@sumo/db/client";
-import { assertNever } from "@sumo/db/job-status";
+import { assertNever, isTerminal } from "@sumo/db/job-status";
 import {
   failJob,
   getJobSyncState,
@@ -73,7 +73,9 @@ export class JobReconciler {
   /**
    * Where each job's objects are and the watch-cache state (resource versions) it was last
    * converged with. A reconcile that finds the same state again has nothing to do and skips the
-   * database: every resync names every job, and most have not changed since.
+   * database: every resync names every job, and most have not changed since. Only jobs whose
+   * objects Kubernetes has: a job's entry goes once the caches hold nothing of it, and at a
+   * resync that no longer lists its objects.
    */
   readonly #converged = new Map<string, { namespace: string; fingerprint: string }>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -130,8 +132,8 @@ export class JobReconciler {
     }
     const row = await getJobSyncState(this.#deps.db, jobId);
     if (!row) {
-      // Deleted with its tenant: nothing to keep in step.
-      this.#converged.delete(jobId);
+      // Deleted (with its tenant, or by the retention sweep): nothing to keep in step.
+      this.#forget(jobId);
       return;
     }
     const namespace = row.namespace ?? tenantNamespaceName(row.tenantId);
@@ -143,8 +145,30 @@ export class JobReconciler {
     }
     await this.#act(jobId, namespace, decision);
     const fingerprint = cacheFingerprint(cached);
-    if (fingerprint === undefined) this.#converged.delete(jobId);
-    else this.#converged.set(jobId, { namespace, fingerprint });
+    if (fingerprint !== undefined) {
+      this.#converged.set(jobId, { namespace, fingerprint });
+    } else if (isTerminal(row.status) || endsJob(decision)) {
+      // Ended, and Kubernetes holds nothing of it any more: nothing will name it again.
+      this.#forget(jobId);
+    } else {
+      this.#converged.delete(jobId);
+    }
+  }
+
+  /** Drops all the reconciler holds of a job. */
+  #forget(jobId: string): void {
+    this.#converged.delete(jobId);
+    this.#watches.forgetDeletedJob(jobId);
+  }
+
+  /**
+   * How many jobs each of the reconciler's in-memory structures holds. Each drops a job once it
+   * has ended and Kubernetes deleted its objects (or at the next resync after, when a watch
+   * missed the deletion), so however many jobs end, these stay within the jobs not yet ended
+   * and those whose objects Kubernetes still has.
+   */
+  heldJobs() {
+    return { converged: this.#converged.size, ...this.#watches.held(), ...this.#queue.held() };
   }
 
   /** What the apiserver has of a job now, with the Job's last state if a watch saw it deleted. */
@@ -263,11 +287,32 @@ export class JobReconciler {
       const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
       if (jobId) jobIds.add(jobId);
     }
+    // A job Kubernetes no longer lists had its objects deleted, seen by the watches or not:
+    // what it was converged with is gone (a job made since is only read once more).
+    for (const jobId of this.#converged.keys()) {
+      if (!jobIds.has(jobId)) this.#converged.delete(jobId);
+    }
     await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId)));
     this.#deps.logger.debug(
       { jobs: jobList.items.length, pods: podList.items.length, ms: Date.now() - started },
       "resync done",
     );
+  }
+}
+
+/** Whether acting on this decision ended the job (or found it ended). */
+function endsJob(decision: SyncDecision): boolean {
+  switch (decision.kind) {
+    case "lost":
+      return true;
+    case "record":
+      return isTerminal(decision.observed.status);
+    case "in-sync":
+    case "keep-log":
+    case "read-apiserver":
+      return false;
+    default:
+      return assertNever(decision);
   }
 }
 
