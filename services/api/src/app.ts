@@ -88,24 +88,23 @@ export function createApp(deps: ApiDeps) {
   // Submissions that arrive together are written in one transaction, each decided on its own.
   const idempotencyKeyTtlMs =
     deps.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000;
-  const submissions = new GroupCommit(
-    (batch: JobSubmission[]) => submitJobs({ ...deps, idempotencyKeyTtlMs }, batch),
-    {
-      maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,
-      maxConcurrentBatches: deps.submitOptions?.maxConcurrentBatches ?? 4,
-      maxWaiting: deps.submitOptions?.maxWaiting ?? 2_000,
-      // A database that cannot serve fails the whole batch: one at a time would fail each again.
-      splitOn: (error) => !isDatabaseUnavailable(error),
-      onBatch: (size) => metrics.recordBatch(size),
-      onSplit: (error, size) => {
-        metrics.recordSplit();
-        deps.logger.warn(
-          { err: error, submissions: size },
-          "the database refused a batch of submissions: retrying them one at a time",
-        );
-      },
+  const submitBatch = (batch: JobSubmission[]) =>
+    submitJobs({ ...deps, idempotencyKeyTtlMs }, batch);
+  const submissions = new GroupCommit(submitBatch, {
+    maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,
+    maxConcurrentBatches: deps.submitOptions?.maxConcurrentBatches ?? 4,
+    maxWaiting: deps.submitOptions?.maxWaiting ?? 2_000,
+    // A database that cannot serve fails the whole batch: one at a time would fail each again.
+    splitOn: (error) => !isDatabaseUnavailable(error),
+    onBatch: (size) => metrics.recordBatch(size),
+    onSplit: (error, size) => {
+      metrics.recordSplit();
+      deps.logger.warn(
+        { err: error, submissions: size },
+        "the database refused a batch of submissions: retrying them one at a time",
+      );
     },
-  );
+  });
   const progress = new JobProgress(deps, { intervalMs: deps.progressIntervalMs ?? 10_000 });
   app.route(
     "/",

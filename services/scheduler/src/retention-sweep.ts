@@ -49,6 +49,8 @@ export class RetentionSweep {
   readonly #metrics: RetentionMetrics;
   #timer: NodeJS.Timeout | undefined;
   #started = false;
+  /** Aborted by stop(): a sweep in hand ends after its current batch. */
+  readonly #stopping = new AbortController();
 
   constructor(deps: RetentionSweepDeps) {
     this.#deps = deps;
@@ -69,9 +71,10 @@ export class RetentionSweep {
     this.#timer.unref();
   }
 
-  /** Stops asking and taking sweeps, and waits for a sweep in hand (it stops after its batch). */
+  /** Stops asking and taking sweeps, and waits for a sweep in hand to end its current batch. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stopping.abort();
     if (!this.#started) return;
     this.#started = false;
     await this.#deps.boss.offWork(RETENTION_SWEEP_QUEUE, { wait: true });
@@ -90,8 +93,8 @@ export class RetentionSweep {
   }
 
   /**
-   * One sweep: batch after batch until each kind has nothing more to delete, or `signal` says
-   * the message is no longer this replica's. Returns what it deleted.
+   * One sweep: batch after batch until each kind has nothing more to delete, `signal` says the
+   * message is no longer this replica's, or the sweep is stopped. Returns what it deleted.
    */
   async run(signal?: AbortSignal): Promise<RetentionTotals> {
     const started = performance.now();
@@ -113,7 +116,7 @@ export class RetentionSweep {
       record("scenario_bundles", deleted.scenarioBundles);
     };
     const { db, batchSize: limit, jobRetentionMs } = this.#deps;
-    const going = () => !signal?.aborted;
+    const going = () => !signal?.aborted && !this.#stopping.signal.aborted;
     try {
       for (let full = true; full && going(); ) {
         const deleted = await db.transaction((tx) =>
