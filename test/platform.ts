@@ -53,6 +53,7 @@ export class PlatformProcesses {
   /** Running processes by service, one per replica. */
   readonly #running = new Map<ServiceName, Running[]>();
   readonly #logs = new Map<ServiceName, WriteStream>();
+  readonly #metricsPorts = new Map<ServiceName, number>();
   #apiPort: number | undefined;
   #adminPort: number | undefined;
   readonly adminToken: string;
@@ -104,6 +105,13 @@ export class PlatformProcesses {
     return (this.#running.get(name) ?? []).flatMap((running) =>
       running.child.pid === undefined ? [] : [running.child.pid],
     );
+  }
+
+  /** Where the service's (latest) replica serves its Prometheus metrics. */
+  metricsUrl(name: ServiceName): string {
+    const port = this.#metricsPorts.get(name);
+    if (!port) throw new Error(`${name} has not said where its metrics listen`);
+    return `http://127.0.0.1:${port}/metrics`;
   }
 
   isRunning(name: ServiceName): boolean {
@@ -163,6 +171,10 @@ export class PlatformProcesses {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
       log.write(`${line}\n`);
+      if (line.includes('"msg":"metrics listening"')) {
+        const port = (JSON.parse(line) as { port?: number }).port;
+        if (port) this.#metricsPorts.set(name, port);
+      }
       if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) ready = true;
     });
     child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));

@@ -343,3 +343,36 @@ describe("isolation", () => {
     ]);
   });
 });
+
+// Last in the file: every job above has ended by now, or soon will.
+describe("the reconciler's memory", () => {
+  it("holds nothing of jobs that ended once Kubernetes deleted their objects", async () => {
+    const ended = await tenant.submit(simulatedRun(1));
+    await tenant.waitForJob(ended.job_id, "to end", (j) => j.finished_at !== null);
+    const held = await pollUntil(
+      "the reconciler to hold no job (every job of this file ended, its objects deleted)",
+      async () => {
+        const text = await (await fetch(ctx.platform.metricsUrl("reconciler"))).text();
+        const structures: Record<string, number> = Object.fromEntries(
+          [...text.matchAll(/^sumo_reconciler_held\{structure="(\w+)"[^}]*\} (\d+)$/gm)].map(
+            (m) => [m[1], Number(m[2])],
+          ),
+        );
+        const total = Object.values(structures).reduce((sum, n) => sum + n, 0);
+        return Object.keys(structures).length > 0 && total === 0
+          ? { done: true, value: structures }
+          : { done: false, seen: structures };
+      },
+      { timeoutMs: 3 * 60_000, intervalMs: 1000 },
+    );
+    expect(Object.keys(held).sort()).toEqual([
+      "cachedJobs",
+      "cachedPods",
+      "converged",
+      "deletedJobs",
+      "failing",
+      "running",
+      "waiting",
+    ]);
+  });
+});

@@ -38,6 +38,18 @@ export const jobCancelledMessage = z.object({ jobId: z.uuid(), tenantId: z.uuid(
 export type JobCancelledMessage = z.infer<typeof jobCancelledMessage>;
 
 /**
+ * Asks for a retention sweep: the scheduler deletes what is kept no longer (ended jobs past
+ * their retention with their logs, ended sweeps, bundles nothing names, expired
+ * Idempotency-Keys; services/scheduler/src/retention-sweep.ts). Every scheduler replica asks
+ * periodically; the queue's policy keeps at most one message waiting or in hand, so one
+ * replica at a time sweeps.
+ */
+export const RETENTION_SWEEP_QUEUE = "retention-sweep";
+
+export const retentionSweepMessage = z.object({});
+export type RetentionSweepMessage = z.infer<typeof retentionSweepMessage>;
+
+/**
  * Not a pg-boss queue: the PostgreSQL NOTIFY channel on which a tenant's queue announces it may
  * move (a job joined it, a slot freed, its limits changed), with the tenant's id as payload
  * (migrations/0007_notify_tenant_queue.sql). The scheduler's TenantQueue listens.
@@ -50,6 +62,7 @@ export interface QueueMessages {
   [JOB_SUBMITTED_DEAD_LETTER_QUEUE]: JobSubmittedMessage;
   [TENANT_LIMITS_CHANGED_QUEUE]: TenantLimitsChangedMessage;
   [JOB_CANCELLED_QUEUE]: JobCancelledMessage;
+  [RETENTION_SWEEP_QUEUE]: RetentionSweepMessage;
 }
 
 /**
@@ -120,6 +133,18 @@ export const QUEUE_DEFINITIONS: readonly Queue[] = [
     retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 300,
+  },
+  {
+    name: RETENTION_SWEEP_QUEUE,
+    // One message waiting or in hand at a time: replicas asking at once make one sweep.
+    policy: "exclusive",
+    notify: true,
+    // A failed sweep is not retried: the next period asks again.
+    retryLimit: 0,
+    // A replica that dies mid-sweep stops its heartbeat and frees the queue for the next ask.
+    heartbeatSeconds: 30,
+    // A backlog (a first sweep over years of jobs) is worked batch after batch in one message.
+    expireInSeconds: 6 * 3600,
   },
 ];
 

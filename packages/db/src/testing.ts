@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import { migrate } from "./migrate.ts";
 import type { Job } from "./schema/jobs.ts";
 import type { NewScenario } from "./schema/scenarios.ts";
+import type { Sweep } from "./schema/sweeps.ts";
 import { DEFAULT_TENANT_LIMITS, type Tenant } from "./schema/tenants.ts";
 
 declare module "vitest" {
@@ -159,5 +160,29 @@ export function makeScenario(
     files: ["grid.sumocfg", "grid.net.xml", "grid.rou.xml"],
     ...overrides,
     bytes,
+  };
+}
+
+/**
+ * A sweep row of one member unless overridden (memberCount must match the members a test
+ * inserts with it), over the bundle `scenarioSha256` names: a valid insert as it is.
+ */
+export function makeSweep(
+  overrides: Partial<Sweep> & { tenantId: string; scenarioSha256: string },
+): Sweep {
+  return {
+    id: uuidv7(),
+    scenarioId: randomUUID(),
+    scenarioName: "grid-3x3",
+    scenarioConfig: "grid.sumocfg",
+    parameters: {},
+    vary: { seed: [1] },
+    cpuRequest: 1,
+    memoryGi: 1,
+    memberCount: 1,
+    cancelledAt: null,
+    cancelledBy: null,
+    createdAt: new Date(),
+    ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { type Database, isDatabaseUnavailable } from "@sumo/db/client";
 import { cancelJob } from "@sumo/db/job-cancellation";
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS } from "@sumo/db/schema";
 import { databaseReachability } from "@sumo/db/service-database";
 import { ApiError, createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
@@ -41,6 +42,11 @@ export interface ApiDeps {
   progressIntervalMs?: number;
   /** Remembers verified API keys; without it every request looks its key up. */
   apiKeyCache?: ApiKeyCache;
+  /**
+   * How long an Idempotency-Key replays the submission it came with; past it the key starts
+   * afresh (DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS when not given).
+   */
+  idempotencyKeyTtlMs?: number;
   /** How submissions that arrive together share a transaction (group-commit.ts). */
   submitOptions?: Partial<
     Pick<GroupCommitOptions, "maxBatchSize" | "maxConcurrentBatches" | "maxWaiting">
@@ -85,7 +91,11 @@ export function createApp(deps: ApiDeps) {
   app.use("/v1/*", tenantAuth(deps));
   const metrics = submissionMetrics(deps.metricsRegistry);
   // Submissions that arrive together are written in one transaction, each decided on its own.
-  const submissions = new GroupCommit((batch: JobSubmission[]) => submitJobs(deps, batch), {
+  const idempotencyKeyTtlMs =
+    deps.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000;
+  const submitBatch = (batch: JobSubmission[]) =>
+    submitJobs({ ...deps, idempotencyKeyTtlMs }, batch);
+  const submissions = new GroupCommit(submitBatch, {
     maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,
     maxConcurrentBatches: deps.submitOptions?.maxConcurrentBatches ?? 4,
     maxWaiting: deps.submitOptions?.maxWaiting ?? 2_000,

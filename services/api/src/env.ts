@@ -1,4 +1,5 @@
 import { databaseEnv } from "@sumo/db/env";
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS } from "@sumo/db/schema";
 import { shutdownEnv } from "@sumo/http/env";
 import { kubernetesEnv } from "@sumo/kubernetes";
 import { logLevelEnv, metricsEnv } from "@sumo/metrics";
@@ -88,6 +89,16 @@ export const apiEnvSchema = z.object({
     description:
       "Longest a log follow streams before the api ends it (the `Sumo-Follow-Ends-At` header says when); the client follows again to go on.",
   }),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS)
+    .meta({
+      description:
+        "Hours an `Idempotency-Key` replays the submission it came with; after that the same key submits a new job. The scheduler's retention sweep deletes expired keys.",
+    }),
   ...shutdownEnv,
   ...logLevelEnv("`reqId` on every request's lines"),
 });

@@ -76,6 +76,7 @@ const app = createApp({
   },
   maxLogFollowMs: env.LOG_FOLLOW_MAX_SECONDS * 1000,
   apiKeyCache,
+  idempotencyKeyTtlMs: env.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
   submitOptions: {
     maxBatchSize: env.SUBMIT_MAX_BATCH_SIZE,
     maxConcurrentBatches: env.SUBMIT_CONCURRENT_BATCHES,

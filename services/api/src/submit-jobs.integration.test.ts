@@ -1,7 +1,25 @@
-import { jobs } from "@sumo/db/schema";
+import {
+  createScenario,
+  deleteEndedJobs,
+  deleteEndedSweeps,
+  deleteExpiredIdempotencyRecords,
+  deleteTenantScenario,
+  findTenantScenario,
+  insertIdempotencyRecords,
+  insertJob,
+  saveJobLog,
+} from "@sumo/db/queries";
+import { jobs, sweeps } from "@sumo/db/schema";
+import { makeJob, makeScenario, makeSweep } from "@sumo/db/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiTestContext, expectError, json, startApiTestContext } from "./test-harness.ts";
+import {
+  type ApiTestContext,
+  expectError,
+  json,
+  startApiTestContext,
+  TEST_SCENARIO,
+} from "./test-harness.ts";
 
 // submitJobs through POST /v1/jobs: the job rows and their queue messages commit together, and
 // submissions that arrive together share a transaction, each decided on its own.
@@ -181,5 +199,116 @@ describe("submissions sharing a transaction", () => {
         "DROP TRIGGER refuse_poison ON jobs; DROP FUNCTION refuse_poison();",
       );
     }
+  });
+});
+
+/** `work`, or an error naming `what` once `ms` have passed without it settling. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("while a retention batch runs", () => {
+  it("a tenant's submissions, reruns and queued submissions go through without waiting for it", async () => {
+    const { apiKey, tenantId } = await ctx.createTenant({ maxConcurrentJobs: 10 });
+    const db = ctx.database.db;
+    const scenario = await findTenantScenario(db, { tenantId, ref: TEST_SCENARIO });
+    if (!scenario) throw new Error("no test scenario");
+    const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    const ofScenario = (bundle: { id: string; bundleSha256: string; config: string }) => ({
+      tenantId,
+      scenarioId: bundle.id,
+      scenarioSha256: bundle.bundleSha256,
+      scenarioConfig: bundle.config,
+      submittedAt: longAgo,
+      updatedAt: longAgo,
+      finishedAt: longAgo,
+    });
+    // What the batch deletes, all of this tenant: ended jobs with their logs, one a rerun's
+    // original, a bundle only they name, an ended sweep, an expired Idempotency-Key.
+    const ended = [];
+    for (const status of ["SUCCEEDED", "FAILED", "CANCELLED"] as const) {
+      const job = await insertJob(db, makeJob({ ...ofScenario(scenario), status }));
+      await saveJobLog(db, { jobId: job.id, lines: [status] });
+      ended.push(job);
+    }
+    await insertJob(
+      db,
+      makeJob({ ...ofScenario(scenario), status: "RUNNING", rerunOfJobId: ended[0]?.id }),
+    );
+    const dropped = await createScenario(db, makeScenario({ tenantId }));
+    await insertJob(db, makeJob({ ...ofScenario(dropped), status: "SUCCEEDED" }));
+    await deleteTenantScenario(db, { tenantId, scenarioId: dropped.id });
+    const [sweep] = await db
+      .insert(sweeps)
+      .values(makeSweep({ tenantId, scenarioSha256: scenario.bundleSha256, createdAt: longAgo }))
+      .returning();
+    await insertJob(
+      db,
+      makeJob({ ...ofScenario(scenario), status: "SUCCEEDED", sweepId: sweep?.id ?? null }),
+    );
+    await insertIdempotencyRecords(
+      db,
+      [
+        {
+          tenantId,
+          key: "long-expired",
+          requestFingerprint: Buffer.from("x"),
+          responseStatus: 202,
+          responseBody: {},
+        },
+      ],
+      { ttlMs: -1000 },
+    );
+    // Kept: ended lately, so its rerun is of a job the batch does not hold.
+    const recent = await insertJob(
+      db,
+      makeJob({ ...ofScenario(scenario), status: "SUCCEEDED", submittedAt: new Date() }),
+    );
+
+    await db.transaction(async (tx) => {
+      const endedBefore = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+      expect(await deleteEndedJobs(tx, { endedBefore, limit: 500 })).toEqual({
+        jobs: 4,
+        jobLogs: 3,
+        sweeps: 0,
+        scenarioBundles: 1,
+      });
+      expect(await deleteEndedSweeps(tx, { endedBefore, limit: 500 })).toMatchObject({
+        jobs: 1,
+        sweeps: 1,
+      });
+      expect(await deleteExpiredIdempotencyRecords(tx, { limit: 500 })).toBe(1);
+
+      // The batch has not committed: every row it deleted is still locked.
+      const submissions = await withinDeadline(
+        Promise.all([
+          ctx.request("POST", "/v1/jobs", {
+            apiKey,
+            body: validJob,
+            headers: { "idempotency-key": "during-retention" },
+          }),
+          ctx.request("POST", "/v1/jobs", { apiKey, body: { ...validJob, queue: true } }),
+          ctx.request("POST", `/v1/jobs/${recent.id}/rerun`, { apiKey, body: {} }),
+          ctx.request("GET", "/v1/dashboard", { apiKey }),
+        ]),
+        10_000,
+        "submissions during a retention batch",
+      );
+      expect(submissions.map((response) => response.status)).toEqual([202, 202, 202, 200]);
+    });
+    const counts = await ctx.database.pool.query(
+      `SELECT (SELECT json_object_agg(status, jobs) FROM tenant_job_counts WHERE tenant_id = $1 AND jobs <> 0) AS kept,
+        (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM jobs WHERE tenant_id = $1 GROUP BY status) AS c) AS actual`,
+      [tenantId],
+    );
+    expect(counts.rows[0].kept).toEqual(counts.rows[0].actual);
   });
 });

@@ -39,7 +39,12 @@ const jobIdentity: NewJobIdentity = {
  * lookups cannot race.
  */
 export async function submitJobs(
-  deps: { db: Database; boss: PgBoss },
+  deps: {
+    db: Database;
+    boss: PgBoss;
+    /** How long an accepted submission's Idempotency-Key replays it. */
+    idempotencyKeyTtlMs: number;
+  },
   submissions: JobSubmission[],
 ): Promise<PromiseSettledResult<SubmitJobResult>[]> {
   return transactionOnConnection(deps.db, async (connection) => {
@@ -92,6 +97,7 @@ export async function submitJobs(
       insertIdempotencyRecords(
         connection,
         accepted.flatMap((a) => a.idempotencyRecord ?? []),
+        { ttlMs: deps.idempotencyKeyTtlMs },
       ),
     ]);
 

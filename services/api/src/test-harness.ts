@@ -36,7 +36,10 @@ export interface ApiTestContext {
 
 /** The api on its own copy of the migrated test database (real PostgreSQL, real pg-boss). */
 export async function startApiTestContext(
-  options: Pick<ApiDeps, "bodyLimitBytes" | "submitOptions" | "scenarioLimits"> = {},
+  options: Pick<
+    ApiDeps,
+    "bodyLimitBytes" | "submitOptions" | "scenarioLimits" | "idempotencyKeyTtlMs"
+  > = {},
 ): Promise<ApiTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, {

@@ -23,6 +23,26 @@ export const reconcilerEnvSchema = z.object({
     .max(5000)
     .default(500)
     .meta({ description: "Log lines kept in the database per ended job." }),
+  LOG_TAIL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .meta({
+      description:
+        "Most bytes of log kept in the database per ended job: its newest lines that fit, then a last line saying how much was not kept.",
+    }),
+  LOG_LINE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .max(64 * 1024 * 1024)
+    .default(16 * 1024)
+    .meta({
+      description:
+        "Longest log line kept in the database; a longer one is kept cut to this, marked with its length.",
+    }),
   VANISHED_GRACE_SECONDS: z.coerce.number().min(1).default(30).meta({
     description:
       "Seconds before a scheduled job whose Kubernetes Job cannot be found is declared lost (`FAILED`, `Lost: ...`).",

@@ -61,6 +61,8 @@ const election = new PostgresLeaderElection({
       logger,
       resyncIntervalMs: env.RESYNC_INTERVAL_SECONDS * 1000,
       logTailLines: env.LOG_TAIL_LINES,
+      logTailBytes: env.LOG_TAIL_BYTES,
+      logLineMaxBytes: env.LOG_LINE_MAX_BYTES,
       vanishedGraceMs: env.VANISHED_GRACE_SECONDS * 1000,
       concurrency: env.SYNC_CONCURRENCY,
       metricsRegistry,

@@ -35,6 +35,8 @@ it("times failed resyncs and restarts watches that failed", async () => {
     logger: pino({ level: "silent" }),
     resyncIntervalMs: 60_000,
     logTailLines: 10,
+    logTailBytes: 1024 * 1024,
+    logLineMaxBytes: 16 * 1024,
     vanishedGraceMs: 30_000,
     concurrency: 1,
     metricsRegistry,

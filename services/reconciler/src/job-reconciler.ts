@@ -1,6 +1,6 @@
 import type { BatchV1Api, CoreV1Api, V1Job } from "@kubernetes/client-node";
 import type { Database } from "@sumo/db/client";
-import { assertNever } from "@sumo/db/job-status";
+import { assertNever, isTerminal } from "@sumo/db/job-status";
 import {
   failJob,
   getJobSyncState,
@@ -20,14 +20,19 @@ import {
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { decideJobSync, LOST_REASON, type SeenJob, type SyncDecision } from "./decide-job-sync.ts";
+import { keptLogLines } from "./kept-log.ts";
 import { type PlatformInformers, PlatformWatches } from "./platform-watches.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
-import { reconcilerMetrics, syncLagSeconds } from "./reconciler-metrics.ts";
+import { heldJobsGauge, reconcilerMetrics, syncLagSeconds } from "./reconciler-metrics.ts";
 
-export interface JobReconcilerDeps {
+/** What the reconciler calls of the Kubernetes API. */
+export interface ClusterApi {
+  batch: Pick<BatchV1Api, "readNamespacedJob" | "listJobForAllNamespaces">;
+  core: Pick<CoreV1Api, "listNamespacedPod" | "listPodForAllNamespaces" | "readNamespacedPodLog">;
+}
+
+export interface JobReconcilerDeps extends ClusterApi {
   db: Database;
-  batch: BatchV1Api;
-  core: CoreV1Api;
   /** The watches of platform Jobs and pods (platformInformers, over the same cluster). */
   informers: PlatformInformers;
   logger: Logger;
@@ -35,6 +40,10 @@ export interface JobReconcilerDeps {
   resyncIntervalMs: number;
   /** Log lines kept per finished job. */
   logTailLines: number;
+  /** Bytes of log kept per finished job, at most (kept-log.ts). */
+  logTailBytes: number;
+  /** Longest log line kept; longer ones are cut (kept-log.ts). */
+  logLineMaxBytes: number;
   /** How long after scheduling a job's Kubernetes Job must be visible before it counts as vanished. */
   vanishedGraceMs: number;
   /** Jobs reconciled at once. */
@@ -64,7 +73,9 @@ export class JobReconciler {
   /**
    * Where each job's objects are and the watch-cache state (resource versions) it was last
    * converged with. A reconcile that finds the same state again has nothing to do and skips the
-   * database: every resync names every job, and most have not changed since.
+   * database: every resync names every job, and most have not changed since. Only jobs whose
+   * objects Kubernetes has: a job's entry goes once the caches hold nothing of it, and at a
+   * resync that no longer lists its objects.
    */
   readonly #converged = new Map<string, { namespace: string; fingerprint: string }>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -83,6 +94,7 @@ export class JobReconciler {
           "reconciling a job failed; retrying",
         ),
     });
+    heldJobsGauge(deps.metricsRegistry, () => this.heldJobs());
     this.#watches = new PlatformWatches({
       informers: deps.informers,
       logger: deps.logger,
@@ -121,8 +133,8 @@ export class JobReconciler {
     }
     const row = await getJobSyncState(this.#deps.db, jobId);
     if (!row) {
-      // Deleted with its tenant: nothing to keep in step.
-      this.#converged.delete(jobId);
+      // Deleted (with its tenant, or by the retention sweep): nothing to keep in step.
+      this.#forget(jobId, last?.namespace);
       return;
     }
     const namespace = row.namespace ?? tenantNamespaceName(row.tenantId);
@@ -134,8 +146,30 @@ export class JobReconciler {
     }
     await this.#act(jobId, namespace, decision);
     const fingerprint = cacheFingerprint(cached);
-    if (fingerprint === undefined) this.#converged.delete(jobId);
-    else this.#converged.set(jobId, { namespace, fingerprint });
+    if (fingerprint !== undefined) {
+      this.#converged.set(jobId, { namespace, fingerprint });
+    } else if (isTerminal(row.status) || endsJob(decision)) {
+      // Ended, and Kubernetes holds nothing of it any more: nothing will name it again.
+      this.#forget(jobId, namespace);
+    } else {
+      this.#converged.delete(jobId);
+    }
+  }
+
+  /** Drops all the reconciler holds of a job. */
+  #forget(jobId: string, namespace: string | undefined): void {
+    this.#converged.delete(jobId);
+    if (namespace) this.#watches.forgetDeletedJob(jobId, namespace);
+  }
+
+  /**
+   * How many jobs each of the reconciler's in-memory structures holds. Each drops a job once it
+   * has ended and Kubernetes deleted its objects (or at the next resync after, when a watch
+   * missed the deletion), so however many jobs end, these stay within the jobs not yet ended
+   * and those whose objects Kubernetes still has.
+   */
+  heldJobs() {
+    return { converged: this.#converged.size, ...this.#watches.held(), ...this.#queue.held() };
   }
 
   /** What the apiserver has of a job now, with the Job's last state if a watch saw it deleted. */
@@ -189,7 +223,10 @@ export class JobReconciler {
     }
   }
 
-  /** Copies the last lines of an ended job's log to the database before its TTL deletes the pod. */
+  /**
+   * Copies the last lines of an ended job's log to the database before its TTL deletes the pod,
+   * within the line and byte limits (keptLogLines), with a last line saying what was left out.
+   */
   async #keepLog(jobId: string, namespace: string, podName: string): Promise<void> {
     let text: string;
     try {
@@ -204,9 +241,12 @@ export class JobReconciler {
       this.#deps.logger.warn({ jobId, podName }, "pod gone before its log was kept");
       return;
     }
-    const lines = text.split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    await saveJobLog(this.#deps.db, { jobId, lines: lines.slice(-this.#deps.logTailLines) });
+    const lines = keptLogLines(text, {
+      maxLines: this.#deps.logTailLines,
+      maxBytes: this.#deps.logTailBytes,
+      maxLineBytes: this.#deps.logLineMaxBytes,
+    });
+    await saveJobLog(this.#deps.db, { jobId, lines });
   }
 
   /**
@@ -248,11 +288,32 @@ export class JobReconciler {
       const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
       if (jobId) jobIds.add(jobId);
     }
+    // A job Kubernetes no longer lists had its objects deleted, seen by the watches or not:
+    // what it was converged with is gone (a job made since is only read once more).
+    for (const jobId of this.#converged.keys()) {
+      if (!jobIds.has(jobId)) this.#converged.delete(jobId);
+    }
     await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId)));
     this.#deps.logger.debug(
       { jobs: jobList.items.length, pods: podList.items.length, ms: Date.now() - started },
       "resync done",
     );
+  }
+}
+
+/** Whether acting on this decision ended the job (or found it ended). */
+function endsJob(decision: SyncDecision): boolean {
+  switch (decision.kind) {
+    case "lost":
+      return true;
+    case "record":
+      return isTerminal(decision.observed.status);
+    case "in-sync":
+    case "keep-log":
+    case "read-apiserver":
+      return false;
+    default:
+      return assertNever(decision);
   }
 }
 

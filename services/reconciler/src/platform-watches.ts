@@ -107,9 +107,29 @@ export class PlatformWatches {
   }
 
   /**
+   * Drops a deleted Job's last state: its job has ended, and nothing decides on it any more.
+   * (Any other, such as a Job labelled as the job's elsewhere, goes at a resync, once older
+   * than deletedJobMemoryMs.)
+   */
+  forgetDeletedJob(jobId: string, namespace: string): void {
+    this.#deletedJobs.delete(deletedJobKey(namespace, jobId));
+  }
+
+  /** Deleted Jobs remembered, and Jobs and pods in the caches: what the watches hold. */
+  held(): { deletedJobs: number; cachedJobs: number; cachedPods: number } {
+    return {
+      deletedJobs: this.#deletedJobs.size,
+      cachedJobs: this.#jobs?.list().length ?? 0,
+      cachedPods: this.#pods?.list().length ?? 0,
+    };
+  }
+
+  /**
    * Compares the caches with a full list from the apiserver. The watch can stall without an
    * error (a known trait of the JavaScript informer): an object whose listed version the cache
-   * still lacks at two resyncs in a row means it did, and the watches restart.
+   * still lacks, or one the cache still holds that the list no longer has (a deletion the watch
+   * missed), at two resyncs in a row means it did, and the watches restart with new caches.
+   * Objects made or deleted between the list and the comparison differ at one resync only.
    */
   checkAgainst(listed: { jobs: V1Job[]; pods: V1Pod[] }): void {
     const forgetBefore = Date.now() - this.#deps.deletedJobMemoryMs;
@@ -122,12 +142,20 @@ export class PlatformWatches {
       cache: CachedInformer<V1Job> | CachedInformer<V1Pod> | undefined,
       items: (V1Job | V1Pod)[],
     ) => {
+      const listed = new Set<string>();
       for (const item of items) {
         const name = item.metadata?.name ?? "";
         const namespace = item.metadata?.namespace;
+        listed.add(`${namespace}/${name}`);
         const cached = cache?.get(name, namespace);
         if (cached?.metadata?.resourceVersion !== item.metadata?.resourceVersion) {
           stale.add(`${kind}/${namespace}/${name}/${item.metadata?.resourceVersion}`);
+        }
+      }
+      for (const cached of cache?.list() ?? []) {
+        const { namespace, name, resourceVersion } = cached.metadata ?? {};
+        if (!listed.has(`${namespace}/${name}`)) {
+          stale.add(`${kind}/${namespace}/${name}/${resourceVersion}/gone`);
         }
       }
     };

@@ -44,6 +44,15 @@ export class ReconcileQueue {
     });
   }
 
+  /** Ids waiting, being reconciled, and failing (retried after a delay): what it holds. */
+  held(): { waiting: number; running: number; failing: number } {
+    return {
+      waiting: this.#waiting.size,
+      running: this.#running.size,
+      failing: this.#failures.size,
+    };
+  }
+
   /** Stops taking ids and retrying, and waits for the reconciles in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -1,7 +1,7 @@
 import { assertNever } from "@sumo/db/job-status";
 import type { ObservedJobStatus } from "@sumo/db/queries";
 import { perRegistry } from "@sumo/metrics";
-import { Counter, Gauge, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export const INFORMER_RESTART_REASONS = ["watch-error", "stalled"] as const;
 export type InformerRestartReason = (typeof INFORMER_RESTART_REASONS)[number];
@@ -73,4 +73,21 @@ function changeTime(observed: ObservedJobStatus): Date | null {
     default:
       return assertNever(observed.status);
   }
+}
+
+/**
+ * `sumo_reconciler_held{structure}`: how many jobs (or objects) each in-memory structure of the
+ * reconciler holds, read at each scrape from `held` (JobReconciler.heldJobs). It stays within
+ * the jobs not yet ended and those whose objects Kubernetes still has, however many have ended.
+ */
+export function heldJobsGauge(registry: Registry, held: () => Record<string, number>): void {
+  new Gauge<"structure">({
+    name: "sumo_reconciler_held",
+    help: "Jobs or objects each in-memory structure of the reconciler holds: converged (jobs known in step), deletedJobs (deleted Jobs' last states), cachedJobs and cachedPods (the watches' caches), waiting, running and failing (the reconcile queue).",
+    labelNames: ["structure"],
+    registers: [registry],
+    collect() {
+      for (const [structure, count] of Object.entries(held())) this.set({ structure }, count);
+    },
+  });
 }

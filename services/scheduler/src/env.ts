@@ -42,6 +42,18 @@ export const schedulerEnvSchema = z.object({
     description:
       "How often every tenant's queue is looked at for jobs that may start, besides the database's announcements (a job queued, a slot freed, limits changed).",
   }),
+  JOB_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30).meta({
+    description:
+      "Days an ended job, its kept log and result stay after its end; a sweep, after its last member's. `0` keeps them for ever.",
+  }),
+  RETENTION_SWEEP_SECONDS: z.coerce.number().min(1).max(86_400).default(600).meta({
+    description:
+      "How often the retention sweep runs (one replica at a time): ended jobs and sweeps past JOB_RETENTION_DAYS, bundles nothing names, expired Idempotency-Keys.",
+  }),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500).meta({
+    description:
+      "Rows the retention sweep deletes per transaction (jobs, or Idempotency-Key records); short transactions, so submissions never wait for it.",
+  }),
   WORKER_CONCURRENCY: z.coerce
     .number()
     .int()

@@ -11,6 +11,7 @@ import { pino } from "pino";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
 import { registerQueueMetrics } from "./queue-metrics.ts";
+import { RetentionSweep } from "./retention-sweep.ts";
 import { TenantNamespaces } from "./tenant-namespace.ts";
 import { TenantQueue } from "./tenant-queue.ts";
 
@@ -83,6 +84,16 @@ const tenantQueue = new TenantQueue({
   sweepIntervalMs: env.QUEUE_SWEEP_SECONDS * 1000,
 });
 await tenantQueue.start();
+const retentionSweep = new RetentionSweep({
+  db: database.db,
+  boss,
+  logger,
+  metricsRegistry,
+  jobRetentionMs: env.JOB_RETENTION_DAYS * 24 * 3_600_000,
+  batchSize: env.RETENTION_BATCH_SIZE,
+  intervalMs: env.RETENTION_SWEEP_SECONDS * 1000,
+});
+await retentionSweep.start();
 logger.info(
   { concurrency: env.WORKER_CONCURRENCY, image: env.SIMULATION_IMAGE },
   "scheduler started",
@@ -95,6 +106,7 @@ async function shutdown(signal: string) {
   // A step that hangs (say, the database gone mid-close) must not keep the process alive.
   setTimeout(() => process.exit(1), 40_000).unref();
   await tenantQueue.stop();
+  await retentionSweep.stop();
   await scheduler.stop();
   await boss.stop({ graceful: true, close: true, timeout: 20_000 });
   await database.close();

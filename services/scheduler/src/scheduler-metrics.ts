@@ -48,3 +48,46 @@ export const schedulerMetrics = perRegistry((registry): SchedulerMetrics => {
     },
   };
 });
+
+/** The tables the retention sweep deletes rows of, as its metric labels them. */
+export const RETENTION_TABLES = [
+  "jobs",
+  "job_logs",
+  "sweeps",
+  "scenario_bundles",
+  "idempotency_keys",
+] as const;
+export type RetentionTable = (typeof RETENTION_TABLES)[number];
+
+export interface RetentionMetrics {
+  /** Rows one retention batch deleted from a table. */
+  recordDeleted(table: RetentionTable, rows: number): void;
+  /** One retention sweep ended, every batch it ran included. */
+  recordSweep(outcome: "ok" | "failed", seconds: number): void;
+}
+
+/** The retention sweep's metrics in a registry (the same objects on every call with that registry). */
+export const retentionMetrics = perRegistry((registry): RetentionMetrics => {
+  const deleted = new Counter<"table">({
+    name: "sumo_retention_deleted_rows_total",
+    help: "Rows the retention sweep deleted, by table: jobs, job_logs, sweeps, scenario_bundles, idempotency_keys.",
+    labelNames: ["table"],
+    registers: [registry],
+  });
+  const sweeps = new Histogram<"outcome">({
+    name: "sumo_retention_sweep_duration_seconds",
+    help: "Time one retention sweep took, all its batches, by outcome: ok, failed.",
+    labelNames: ["outcome"],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  for (const table of RETENTION_TABLES) deleted.inc({ table }, 0);
+  return {
+    recordDeleted(table, rows) {
+      if (rows > 0) deleted.inc({ table }, rows);
+    },
+    recordSweep(outcome, seconds) {
+      sweeps.observe({ outcome }, seconds);
+    },
+  };
+});

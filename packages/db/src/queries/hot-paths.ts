@@ -233,7 +233,11 @@ const queuedJobCounts = preparedQuery((db) =>
     .prepare("count_queued_jobs"),
 );
 
-/** The records of these (tenant, key) pairs that exist, keyed by `idempotencyRecordKey`. */
+/**
+ * The records of these (tenant, key) pairs that exist and have not expired, keyed by
+ * `idempotencyRecordKey`. An expired record is absent here from the moment it expires, whether
+ * or not the retention sweep has deleted it yet: its key starts afresh.
+ */
 export async function findIdempotencyRecords(
   db: DatabaseOrTransaction,
   keys: { tenantId: string; key: string }[],
@@ -253,7 +257,8 @@ const recordsOfKeys = preparedQuery((db) =>
     .from(idempotencyKeys)
     .where(
       sql`(${idempotencyKeys.tenantId}, ${idempotencyKeys.key}) IN (
-        SELECT * FROM unnest(${sql.placeholder("tenantIds")}::uuid[], ${sql.placeholder("keys")}::text[]))`,
+        SELECT * FROM unnest(${sql.placeholder("tenantIds")}::uuid[], ${sql.placeholder("keys")}::text[]))
+        AND ${idempotencyKeys.expiresAt} > now()`,
     )
     .prepare("find_idempotency_records"),
 );
@@ -356,10 +361,15 @@ const insertMembers = preparedSql(
     WHERE sweep.id = ${sql.placeholder("sweepId")}`,
 );
 
-/** Stores Idempotency-Key records, as insertSubmittedJobs stores jobs (one JSON parameter). */
+/**
+ * Stores Idempotency-Key records, as insertSubmittedJobs stores jobs (one JSON parameter), each
+ * expiring `ttlMs` after now. A key whose earlier record has expired (findIdempotencyRecords did
+ * not find it) gets the new record in its place.
+ */
 export async function insertIdempotencyRecords(
   db: StatementRunner,
   records: NewIdempotencyRecord[],
+  params: { ttlMs: number },
 ): Promise<void> {
   if (records.length === 0) return;
   const rows = JSON.stringify(
@@ -371,15 +381,25 @@ export async function insertIdempotencyRecords(
       response_body: record.responseBody,
     })),
   );
-  await insertRecords(db, { rows });
+  await insertRecords(db, { rows, ttlSeconds: params.ttlMs / 1000 });
 }
 
+// Only an expired record is replaced: under the tenant's lock (submitJobs) a live one was found
+// and replayed instead, so the update's condition holds for every conflict that reaches it.
 const insertRecords = preparedSql(
   "insert_idempotency_records",
   sql`
-    INSERT INTO ${idempotencyKeys} (tenant_id, key, request_fingerprint, response_status, response_body)
-    SELECT tenant_id, key, decode(request_fingerprint, 'hex'), response_status, response_body
+    INSERT INTO ${idempotencyKeys} (tenant_id, key, request_fingerprint, response_status, response_body, expires_at)
+    SELECT tenant_id, key, decode(request_fingerprint, 'hex'), response_status, response_body,
+      now() + make_interval(secs => ${sql.placeholder("ttlSeconds")}::float8)
     FROM jsonb_to_recordset(${sql.placeholder("rows")}::jsonb) AS record(
       tenant_id uuid, key text, request_fingerprint text, response_status integer, response_body jsonb
-    )`,
+    )
+    ON CONFLICT (tenant_id, key) DO UPDATE SET
+      request_fingerprint = EXCLUDED.request_fingerprint,
+      response_status = EXCLUDED.response_status,
+      response_body = EXCLUDED.response_body,
+      created_at = EXCLUDED.created_at,
+      expires_at = EXCLUDED.expires_at
+    WHERE ${idempotencyKeys}.expires_at <= now()`,
 );

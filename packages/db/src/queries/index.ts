@@ -5,6 +5,7 @@ export * from "./api-keys.ts";
 export * from "./hot-paths.ts";
 export * from "./job-logs.ts";
 export * from "./jobs.ts";
+export * from "./retention.ts";
 export * from "./scenarios.ts";
 export * from "./sweeps.ts";
 export * from "./tenant-queue.ts";

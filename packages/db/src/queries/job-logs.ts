@@ -3,7 +3,7 @@ import type { DatabaseOrTransaction } from "../client.ts";
 import { type JobLog, jobLogs } from "../schema/job-logs.ts";
 import { jobs } from "../schema/jobs.ts";
 
-/** Keeps a finished job's last log lines; the first capture wins. */
+/** Keeps a finished job's last log lines as given (the reconciler caps them); the first capture wins. */
 export async function saveJobLog(
   db: DatabaseOrTransaction,
   log: { jobId: string; lines: string[] },

@@ -8,6 +8,7 @@ import {
   scenarios,
 } from "../schema/scenarios.ts";
 import { findTenantScenario } from "./hot-paths.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "./postgres-errors.ts";
 import { ofTenant } from "./tenant-scope.ts";
 
 /** Where a page of scenarios ends: the next page starts after it. */
@@ -137,17 +138,4 @@ async function deleteUnusedBundle(
   } catch (error) {
     if (!isForeignKeyViolation(error)) throw error;
   }
-}
-
-function postgresCode(error: unknown): string | undefined {
-  const cause = error instanceof Error && "cause" in error ? error.cause : error;
-  return (cause as { code?: string } | undefined)?.code ?? (error as { code?: string }).code;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return postgresCode(error) === "23505";
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  return postgresCode(error) === "23503";
 }

@@ -11,10 +11,15 @@ import {
 import { bytea } from "./bytea.ts";
 import { tenants } from "./tenants.ts";
 
+/** How long an Idempotency-Key is remembered unless the api is told otherwise. */
+export const DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS = 24;
+
 /**
  * The first response to each `Idempotency-Key` a tenant sent, replayed for retries of the same
- * request. The fingerprint is a hash of the request body: the same key with another body is
- * refused rather than silently answered with the first response.
+ * request until `expires_at`. The fingerprint is a hash of the request body: the same key with
+ * another body is refused rather than silently answered with the first response. An expired
+ * record counts as absent (the key starts afresh) from the moment it expires; the scheduler's
+ * retention sweep deletes it later.
  */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -27,12 +32,19 @@ export const idempotencyKeys = pgTable(
     responseStatus: integer("response_status").notNull(),
     responseBody: jsonb("response_body").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** From when the key is free again: set by the api when it stores the record. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.key] }),
-    index("idempotency_keys_created_idx").on(t.createdAt),
+    // The retention sweep's expired records, oldest first.
+    index("idempotency_keys_expires_idx").on(t.expiresAt),
   ],
 );
 
 export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
-export type NewIdempotencyRecord = typeof idempotencyKeys.$inferInsert;
+/** A record as admission makes it; when it was stored and when it expires are the database's. */
+export type NewIdempotencyRecord = Omit<
+  typeof idempotencyKeys.$inferInsert,
+  "createdAt" | "expiresAt"
+>;

@@ -3,7 +3,9 @@ import { jobs } from "./jobs.ts";
 
 /**
  * The last lines of a finished job's log, kept after Kubernetes deletes the pod (the Job's TTL),
- * so logs stay readable for as long as the job's history.
+ * so logs stay readable for as long as the job's history. The reconciler keeps at most
+ * LOG_TAIL_LINES lines and LOG_TAIL_BYTES bytes, long lines cut, and says on a last line what it
+ * left out (services/reconciler/src/kept-log.ts).
  */
 export const jobLogs = pgTable("job_logs", {
   jobId: uuid("job_id")

@@ -306,6 +306,70 @@ describe("Idempotency-Key", () => {
     expect(fromB.job_id).not.toBe(fromA.job_id);
   });
 
+  it("remembers a key for IDEMPOTENCY_KEY_TTL_HOURS, a day unless configured", async () => {
+    const ttl = async (context: ApiTestContext, key: string) => {
+      const { apiKey, tenantId } = await context.createTenant();
+      const headers = { "idempotency-key": key };
+      await context.request("POST", "/v1/jobs", { apiKey, body: validJob, headers });
+      const { rows } = await context.database.pool.query(
+        `SELECT extract(epoch FROM expires_at - created_at)::float8 AS seconds
+         FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
+        [tenantId, key],
+      );
+      return rows.map((row: { seconds: number }) => row.seconds);
+    };
+    expect(await ttl(ctx, "kept-a-day")).toEqual([24 * 3600]);
+    const configured = await startApiTestContext({ idempotencyKeyTtlMs: 90 * 60_000 });
+    try {
+      expect(await ttl(configured, "kept-briefly")).toEqual([90 * 60]);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it("submits a new job for a key whose record expired, deleted or not", async () => {
+    const { apiKey, tenantId } = await ctx.createTenant({ maxConcurrentJobs: 10 });
+    const headers = { "idempotency-key": "order-9" };
+    const record = async () => {
+      const { rows } = await ctx.database.pool.query(
+        "SELECT response_body->>'job_id' AS job_id, expires_at > now() AS live FROM idempotency_keys WHERE tenant_id = $1 AND key = $2",
+        [tenantId, "order-9"],
+      );
+      return rows;
+    };
+    const first = await json(
+      await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob, headers }),
+    );
+    // The key's time is up; the record is still there, as until the retention sweep runs.
+    await ctx.database.pool.query(
+      "UPDATE idempotency_keys SET created_at = now() - interval '25 hours', expires_at = now() - interval '1 hour' WHERE tenant_id = $1",
+      [tenantId],
+    );
+    expect(await record()).toEqual([{ job_id: first.job_id, live: false }]);
+
+    const again = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob, headers });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBeNull();
+    const second = await json(again);
+    expect(second.job_id).not.toBe(first.job_id);
+    // The key now replays the new job, for a full time to live.
+    expect(await record()).toEqual([{ job_id: second.job_id, live: true }]);
+    const replay = await ctx.request("POST", "/v1/jobs", { apiKey, body: validJob, headers });
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json(replay)).job_id).toBe(second.job_id);
+
+    // Expired and deleted (the retention sweep's doing), with another body this time.
+    await ctx.database.pool.query("DELETE FROM idempotency_keys WHERE tenant_id = $1", [tenantId]);
+    const third = await ctx.request("POST", "/v1/jobs", {
+      apiKey,
+      body: { ...validJob, cpu_request: 2 },
+      headers,
+    });
+    expect(third.status).toBe(202);
+    const stored = await ctx.database.db.select().from(jobs).where(eq(jobs.tenantId, tenantId));
+    expect(stored).toHaveLength(3);
+  });
+
   it("refuses a malformed key", async () => {
     const { apiKey } = await ctx.createTenant();
     const response = await ctx.request("POST", "/v1/jobs", {

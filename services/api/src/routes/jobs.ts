@@ -44,7 +44,10 @@ const idempotencyKeyHeader = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, "1-255 visible ASCII characters")
     .optional()
-    .openapi({ description: "Makes retries of this request safe." }),
+    .openapi({
+      description:
+        "Makes retries of this request safe while the key is remembered (24 hours unless the platform is configured otherwise); after that the same key submits a new job.",
+    }),
 });
 
 const submitJobRoute = createRoute({
