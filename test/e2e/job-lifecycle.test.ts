@@ -288,6 +288,27 @@ describe("a tenant's queue", () => {
   });
 });
 
+describe("a small tenant", () => {
+  it("runs a job when its limits are under the namespace's default container size", async () => {
+    // Half a core and half a GiB: less than the one core and GiB a container gets by default.
+    const small = await ctx.createTenant({ cpuLimit: 0.5, memoryLimitGi: 0.5 });
+    const submitted = await small.submit({
+      ...simulatedRun(1),
+      cpu_request: 0.25,
+      memory_gi: 0.25,
+    });
+    const done = await small.waitForJob(
+      submitted.job_id,
+      "to end",
+      (j) => j.status === "SUCCEEDED" || j.status === "FAILED",
+    );
+    expect({ status: done.status, reason: done.failure_reason }).toEqual({
+      status: "SUCCEEDED",
+      reason: null,
+    });
+  });
+});
+
 describe("following a log", () => {
   it("streams lines until the pod ends", async () => {
     const submitted = await tenant.submit(simulatedRun(4));

@@ -22,15 +22,27 @@ export const FIELD_MANAGER = "sumo-scheduler";
 type TenantLimits = Pick<Tenant, "id" | "cpuLimit" | "memoryLimitGi" | "maxConcurrentJobs">;
 
 /**
+ * What a container in a tenant namespace gets when it names no resources of its own: one core
+ * and one GiB, or the tenant's whole limit when that is less. The platform's Jobs always name
+ * theirs (simulation-job.ts); the defaults only have to keep the LimitRange valid: the apiserver
+ * refuses one whose defaults exceed its max, and without it no job of a small tenant could run.
+ */
+const CONTAINER_DEFAULTS = { cpu: 1, memoryGi: 1 };
+
+/**
  * Everything a tenant's namespace holds besides its Jobs: the namespace (Pod Security
- * "restricted"), a ResourceQuota built from the tenant's limits, a LimitRange with defaults, and
- * a default-deny NetworkPolicy that still lets pods resolve DNS.
+ * "restricted"), a ResourceQuota built from the tenant's limits, a LimitRange with defaults no
+ * larger than those limits, and a default-deny NetworkPolicy that still lets pods resolve DNS.
  */
 export function tenantNamespaceObjects(tenant: TenantLimits): KubernetesObject[] {
   const namespace = tenantNamespaceName(tenant.id);
   const labels = tenantLabels(tenant.id);
   const cpu = cpuQuantity(tenant.cpuLimit);
   const memory = memoryQuantity(tenant.memoryLimitGi);
+  const defaults = {
+    cpu: cpuQuantity(Math.min(CONTAINER_DEFAULTS.cpu, tenant.cpuLimit)),
+    memory: memoryQuantity(Math.min(CONTAINER_DEFAULTS.memoryGi, tenant.memoryLimitGi)),
+  };
 
   const ns: V1Namespace = {
     apiVersion: "v1",
@@ -67,8 +79,8 @@ export function tenantNamespaceObjects(tenant: TenantLimits): KubernetesObject[]
       limits: [
         {
           type: "Container",
-          _default: { cpu: "1", memory: "1Gi" },
-          defaultRequest: { cpu: "1", memory: "1Gi" },
+          _default: defaults,
+          defaultRequest: defaults,
           max: { cpu, memory },
         },
       ],
