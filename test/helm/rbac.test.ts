@@ -26,11 +26,16 @@ import {
   tenantNamespaceName,
 } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schedulerEnvSchema } from "../../services/scheduler/src/env.ts";
 import {
   buildScenarioConfigMap,
   buildSimulationJob,
 } from "../../services/scheduler/src/simulation-job.ts";
-import { FIELD_MANAGER, TenantNamespaces } from "../../services/scheduler/src/tenant-namespace.ts";
+import {
+  FIELD_MANAGER,
+  TenantNamespaces,
+  tenantNamespaceConfig,
+} from "../../services/scheduler/src/tenant-namespace.ts";
 import { errorOf } from "../cluster/error-of.ts";
 import { pollUntil } from "../poll-until.ts";
 import { ChartRelease } from "./chart-release.ts";
@@ -133,7 +138,10 @@ beforeAll(async () => {
 
   // The fixture tenant, made by the cluster admin: namespace objects, and a simulation that
   // keeps running (so its pod serves logs) for the length of the file.
-  await new TenantNamespaces(KubernetesObjectApi.makeApiClient(admin)).ensure({
+  await new TenantNamespaces(
+    KubernetesObjectApi.makeApiClient(admin),
+    tenantNamespaceConfig(schedulerEnvSchema.parse({})),
+  ).ensure({
     id: fixture.tenantId,
     cpuLimit: 2,
     memoryLimitGi: 2,
@@ -195,7 +203,10 @@ describe("the scheduler's ServiceAccount", () => {
     const jobId = randomUUID();
     const namespace = tenantNamespaceName(tenantId);
     createdNamespaces.push(namespace);
-    const namespaces = new TenantNamespaces(KubernetesObjectApi.makeApiClient(as.scheduler));
+    const namespaces = new TenantNamespaces(
+      KubernetesObjectApi.makeApiClient(as.scheduler),
+      tenantNamespaceConfig(schedulerEnvSchema.parse({})),
+    );
 
     await namespaces.ensure({ id: tenantId, cpuLimit: 2, memoryLimitGi: 4, maxConcurrentJobs: 2 });
     // Changed limits: server-side apply again, now patching objects that exist.

@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
 import { registerQueueMetrics } from "./queue-metrics.ts";
-import { TenantNamespaces } from "./tenant-namespace.ts";
+import { TenantNamespaces, tenantNamespaceConfig } from "./tenant-namespace.ts";
 import { TenantQueue } from "./tenant-queue.ts";
 
 const env = schedulerEnvSchema.parse(process.env);
@@ -66,7 +66,10 @@ const scheduler = new JobScheduler({
   concurrency: env.WORKER_CONCURRENCY,
   batch: kubeConfig.makeApiClient(BatchV1Api),
   core: kubeConfig.makeApiClient(CoreV1Api),
-  namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
+  namespaces: new TenantNamespaces(
+    KubernetesObjectApi.makeApiClient(kubeConfig),
+    tenantNamespaceConfig(env),
+  ),
   jobConfig: {
     image: env.SIMULATION_IMAGE,
     ttlSecondsAfterFinished: env.JOB_TTL_SECONDS_AFTER_FINISHED,
