@@ -9,6 +9,7 @@ import {
   CoreV1Api,
   type KubernetesObject,
   type V1ClusterRole,
+  type V1ClusterRoleBinding,
   type V1Deployment,
   type V1Job,
   type V1PodSpec,
@@ -134,6 +135,9 @@ describe("values.schema.json", () => {
       "/scheduler/config/simulationImage",
     ],
     [{ "scheduler.config.simulationWorkStorage": "2G" }, "/scheduler/config/simulationWorkStorage"],
+    // No labels would select every namespace: tenants could reach any pod's port 53.
+    [{ "clusterDns.namespaceSelector": "" }, "/clusterDns/namespaceSelector"],
+    [{ "clusterDns.podSelector": "k8s-app in (kube-dns)" }, "/clusterDns/podSelector"],
   ])("refuses %j", async (set, message) => {
     await expect(renderChart("schema", "schema", { set })).rejects.toThrow(message);
   });
@@ -148,6 +152,10 @@ describe("values.schema.json", () => {
       "HOST",
       "PORT",
       "ADMIN_TOKEN",
+      // The scheduler's, from the release's names and clusterDns.
+      "TENANT_ROLE_BINDINGS",
+      "TENANT_DNS_NAMESPACE_SELECTOR",
+      "TENANT_DNS_POD_SELECTOR",
     ]);
     const notSettings = new Set(["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "METRICS_HOST"]);
     for (const service of SERVICES) {
@@ -230,8 +238,20 @@ describe("the rendered chart", () => {
     const perService = SERVICES.map((service) => `sumo-sumo-k8-${service}`).sort();
     expect(names("Deployment")).toEqual(perService);
     expect(names("ServiceAccount")).toEqual(perService);
-    expect(names("ClusterRole")).toEqual(perService);
-    expect(names("ClusterRoleBinding")).toEqual(perService);
+    // The api reads only in tenant namespaces, where the scheduler binds its tenant role; the
+    // reconciler reads logs there too, and watches cluster-wide.
+    expect(names("ClusterRole")).toEqual([
+      "sumo-sumo-k8-admin",
+      "sumo-sumo-k8-api-tenant",
+      "sumo-sumo-k8-reconciler",
+      "sumo-sumo-k8-reconciler-tenant",
+      "sumo-sumo-k8-scheduler",
+    ]);
+    expect(names("ClusterRoleBinding")).toEqual([
+      "sumo-sumo-k8-admin",
+      "sumo-sumo-k8-reconciler",
+      "sumo-sumo-k8-scheduler",
+    ]);
     expect(names("Service")).toEqual(["sumo-sumo-k8-admin", "sumo-sumo-k8-api"]);
     expect(names("Job")).toEqual(["sumo-sumo-k8-migrations"]);
     expect(names("ValidatingAdmissionPolicy")).toEqual(["sumo-sumo-k8-scheduler-confinement"]);
@@ -251,6 +271,12 @@ describe("the rendered chart", () => {
     // The chart names the same simulation image, at the pinned SUMO, as the scheduler's default.
     const scheduler = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-scheduler");
     expect(envOf(scheduler).get("SIMULATION_IMAGE")).toBe(DEFAULT_SIMULATION_IMAGE);
+    expect(Object.fromEntries(envOf(scheduler))).toMatchObject({
+      TENANT_ROLE_BINDINGS:
+        "sumo-sumo-k8-api-tenant=platform/sumo-sumo-k8-api,sumo-sumo-k8-reconciler-tenant=platform/sumo-sumo-k8-reconciler",
+      TENANT_DNS_NAMESPACE_SELECTOR: "kubernetes.io/metadata.name=kube-system",
+      TENANT_DNS_POD_SELECTOR: "k8s-app=kube-dns",
+    });
     expect(envOf(api).get("METRICS_PORT")).toBe("9464");
     expect(api.spec?.template.metadata?.annotations).toMatchObject({
       "prometheus.io/scrape": "true",
@@ -381,10 +407,10 @@ describe("the rendered chart", () => {
     },
   );
 
-  it("grants no wildcards, no Secrets, no escalate, bind or impersonate, and deletes only the scheduler's of Jobs", async () => {
+  it("grants no wildcards, no Secrets, no escalate or impersonate, bind only on the tenant roles, and deletes only the scheduler's of Jobs", async () => {
     const { objects } = await renderChart("rbac", "platform", { valuesFiles: [EVERYTHING_VALUES] });
     const roles = ofKind<V1ClusterRole>(objects, "ClusterRole");
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(5);
     for (const role of roles) {
       for (const rule of role.rules ?? []) {
         const name = role.metadata?.name;
@@ -396,8 +422,20 @@ describe("the rendered chart", () => {
         ];
         expect(all, `${name}: ${JSON.stringify(rule)}`).not.toContain("*");
         expect(rule.resources ?? [], name).not.toContain("secrets");
-        for (const verb of ["escalate", "bind", "impersonate", "deletecollection"]) {
+        for (const verb of ["escalate", "impersonate", "deletecollection"]) {
           expect(rule.verbs, name).not.toContain(verb);
+        }
+        // The scheduler binds the api's and the reconciler's tenant roles in tenant namespaces.
+        if (rule.verbs.includes("bind")) {
+          expect({ name, rule }).toEqual({
+            name: "rbac-sim-scheduler",
+            rule: {
+              apiGroups: ["rbac.authorization.k8s.io"],
+              resources: ["clusterroles"],
+              verbs: ["bind"],
+              resourceNames: ["rbac-sim-api-tenant", "rbac-sim-reconciler-tenant"],
+            },
+          });
         }
         // Deleting a cancelled job's Kubernetes Job; its admission policy holds the rest.
         if (rule.verbs.includes("delete")) {
@@ -409,6 +447,16 @@ describe("the rendered chart", () => {
         }
       }
     }
+    // Logs are read only through the tenant roles, which no ClusterRoleBinding grants.
+    const logReaders = roles
+      .filter((role) => role.rules?.some((rule) => rule.resources?.includes("pods/log")))
+      .map((role) => role.metadata?.name)
+      .sort();
+    expect(logReaders).toEqual(["rbac-sim-api-tenant", "rbac-sim-reconciler-tenant"]);
+    const bound = ofKind<V1ClusterRoleBinding>(objects, "ClusterRoleBinding").map(
+      (binding) => binding.roleRef.name,
+    );
+    expect(bound.filter((role) => logReaders.includes(role))).toEqual([]);
   });
 });
 

@@ -106,10 +106,23 @@ describe("helm install", () => {
     ]);
   });
 
-  it("gives each service its own ServiceAccount bound to its own ClusterRole", async () => {
+  it("gives each service its own ServiceAccount and ClusterRoles, bound cluster-wide only where needed", async () => {
     for (const service of SERVICES) {
+      await core.readNamespacedServiceAccount({
+        name: `${release.release}-sumo-k8-${service}`,
+        namespace: release.namespace,
+      });
+    }
+    // The api reads only in tenant namespaces: its role has no ClusterRoleBinding, the scheduler
+    // binds it in each tenant namespace, as the reconciler's tenant role (its logs).
+    for (const role of ["api-tenant", "reconciler-tenant"]) {
+      const name = `${release.release}-sumo-k8-${role}`;
+      const tenantRole = await rbac.readClusterRole({ name });
+      expect(tenantRole.rules?.length, name).toBeGreaterThan(0);
+      await expect(rbac.readClusterRoleBinding({ name })).rejects.toMatchObject({ code: 404 });
+    }
+    for (const service of ["admin", "reconciler", "scheduler"]) {
       const name = `${release.release}-sumo-k8-${service}`;
-      await core.readNamespacedServiceAccount({ name, namespace: release.namespace });
       const role = await rbac.readClusterRole({ name });
       expect(role.rules?.length, name).toBeGreaterThan(0);
       const binding = await rbac.readClusterRoleBinding({ name });

@@ -382,3 +382,34 @@ spec:
       targetPort: http
       protocol: TCP
 {{- end }}
+
+{{/*
+The ClusterRole a service holds in every tenant namespace and nowhere else (api, reconciler):
+the scheduler binds it there (TENANT_ROLE_BINDINGS) as it creates the namespace.
+*/}}
+{{- define "sumo-k8.tenantRoleName" -}}
+{{- printf "%s-tenant" (include "sumo-k8.componentName" .) }}
+{{- end }}
+
+{{/*
+What the scheduler binds in every tenant namespace: a dict from each tenant ClusterRole's name
+to the name of the ServiceAccount (in the release namespace) it is bound to, as JSON.
+*/}}
+{{- define "sumo-k8.tenantRoleBindings" -}}
+{{- $bindings := dict }}
+{{- range $component := list "api" "reconciler" }}
+{{- $service := dict "root" $ "component" $component }}
+{{- $_ := set $bindings (include "sumo-k8.tenantRoleName" $service) (include "sumo-k8.componentName" $service) }}
+{{- end }}
+{{- toJson $bindings }}
+{{- end }}
+
+{{/* A label selector's text (key=value,..., as clusterDns holds them) as matchLabels, in JSON. */}}
+{{- define "sumo-k8.matchLabels" -}}
+{{- $labels := dict }}
+{{- range $term := splitList "," . }}
+{{- $parts := splitList "=" $term }}
+{{- $_ := set $labels (first $parts) (last $parts) }}
+{{- end }}
+{{- toJson $labels }}
+{{- end }}
