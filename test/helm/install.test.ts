@@ -6,6 +6,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  NetworkingV1Api,
   PolicyV1Api,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
@@ -81,6 +82,32 @@ describe("helm install", () => {
     for (const pod of pods.items) {
       const component = pod.metadata?.labels?.["app.kubernetes.io/component"];
       expect(pod.spec?.serviceAccountName).toBe(`${release.release}-sumo-k8-${component}`);
+    }
+  });
+
+  it("holds each service's pods to a NetworkPolicy of their own", async () => {
+    const policies = await admin
+      .makeApiClient(NetworkingV1Api)
+      .listNamespacedNetworkPolicy({ namespace: release.namespace, labelSelector: selector() });
+    const pods = await core.listNamespacedPod({
+      namespace: release.namespace,
+      labelSelector: selector(),
+    });
+    const servicePods = pods.items.filter((pod) =>
+      SERVICES.includes(pod.metadata?.labels?.["app.kubernetes.io/component"] ?? ""),
+    );
+    expect(servicePods.length).toBeGreaterThan(0);
+    for (const pod of servicePods) {
+      const labels = pod.metadata?.labels ?? {};
+      const selecting = policies.items.filter((policy) =>
+        Object.entries(policy.spec?.podSelector?.matchLabels ?? {}).every(
+          ([key, value]) => labels[key] === value,
+        ),
+      );
+      expect(
+        selecting.map((policy) => policy.metadata?.name),
+        pod.metadata?.name,
+      ).toEqual([`${release.release}-sumo-k8-${labels["app.kubernetes.io/component"]}`]);
     }
   });
 

@@ -413,3 +413,70 @@ to the name of the ServiceAccount (in the release namespace) it is bound to, as 
 {{- end }}
 {{- toJson $labels }}
 {{- end }}
+
+{{/*
+A service's NetworkPolicy (networkPolicy.enabled): ingress to its http port (api, admin: .http
+says which of networkPolicy.ingress) and to its metrics port from networkPolicy.ingress.metrics;
+egress only to the cluster's DNS, the Kubernetes API server and PostgreSQL. The kubelet's probes
+come from the node, which network plugins let through whatever the policy says.
+*/}}
+{{- define "sumo-k8.networkPolicy" -}}
+{{- $np := .root.Values.networkPolicy }}
+{{- if $np.enabled }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "sumo-k8.componentName" . }}
+  labels:
+    {{- include "sumo-k8.componentLabels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "sumo-k8.selectorLabels" . | nindent 6 }}
+  policyTypes: ["Ingress", "Egress"]
+  ingress:
+    {{- if .http }}
+    - ports:
+        - port: http
+          protocol: TCP
+      {{- with index $np.ingress .http }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+    {{- if .root.Values.metrics.enabled }}
+    - ports:
+        - port: metrics
+          protocol: TCP
+      {{- with $np.ingress.metrics }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+  egress:
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              {{- include "sumo-k8.matchLabels" .root.Values.clusterDns.namespaceSelector | fromJson | toYaml | nindent 14 }}
+          podSelector:
+            matchLabels:
+              {{- include "sumo-k8.matchLabels" .root.Values.clusterDns.podSelector | fromJson | toYaml | nindent 14 }}
+      ports:
+        - port: 53
+          protocol: UDP
+        - port: 53
+          protocol: TCP
+    {{- range $name := list "apiServer" "database" }}
+    {{- $rule := index $np.egress $name }}
+    - ports:
+        {{- range $rule.ports }}
+        - port: {{ . }}
+          protocol: TCP
+        {{- end }}
+      {{- with $rule.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}
