@@ -8,6 +8,7 @@ import { databaseReachability, openServiceDatabase } from "@sumo/db/service-data
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
+import { ensureActiveTenantNamespaces } from "./ensure-active-tenant-namespaces.ts";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
 import { registerQueueMetrics } from "./queue-metrics.ts";
@@ -58,6 +59,10 @@ const boss = await createQueueClient(database.url, {
 });
 boss.on("warning", (warning) => logger.warn({ warning }, "pg-boss warning"));
 
+const namespaces = new TenantNamespaces(
+  KubernetesObjectApi.makeApiClient(kubeConfig),
+  tenantNamespaceConfig(env),
+);
 const scheduler = new JobScheduler({
   db: database.db,
   boss,
@@ -66,10 +71,7 @@ const scheduler = new JobScheduler({
   concurrency: env.WORKER_CONCURRENCY,
   batch: kubeConfig.makeApiClient(BatchV1Api),
   core: kubeConfig.makeApiClient(CoreV1Api),
-  namespaces: new TenantNamespaces(
-    KubernetesObjectApi.makeApiClient(kubeConfig),
-    tenantNamespaceConfig(env),
-  ),
+  namespaces,
   jobConfig: {
     image: env.SIMULATION_IMAGE,
     ttlSecondsAfterFinished: env.JOB_TTL_SECONDS_AFTER_FINISHED,
@@ -86,6 +88,11 @@ const tenantQueue = new TenantQueue({
   sweepIntervalMs: env.QUEUE_SWEEP_SECONDS * 1000,
 });
 await tenantQueue.start();
+// In the background: submissions need not wait for every active tenant's namespace.
+void ensureActiveTenantNamespaces({ db: database.db, namespaces, logger }).then(
+  (outcome) => logger.info(outcome, "active tenants' namespaces applied"),
+  (err: unknown) => logger.warn({ err }, "applying active tenants' namespaces failed"),
+);
 logger.info(
   { concurrency: env.WORKER_CONCURRENCY, image: env.SIMULATION_IMAGE },
   "scheduler started",
