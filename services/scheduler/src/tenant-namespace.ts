@@ -27,8 +27,8 @@ export type MatchLabels = Record<string, string>;
 
 /**
  * A ClusterRole (defined by the chart) bound in every tenant namespace to one of the platform's
- * ServiceAccounts: how the api and the reconciler may read tenants' pods' logs there, and
- * nowhere else.
+ * ServiceAccounts: how the api and the reconciler read there (pods' logs, the quota) without
+ * reading anywhere else.
  */
 export interface TenantRoleBinding {
   clusterRole: string;
