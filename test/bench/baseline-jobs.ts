@@ -16,7 +16,7 @@ import { makeJob } from "@sumo/db/testing";
 import { JOB_ID_LABEL } from "@sumo/kubernetes";
 import { schedulerEnvSchema } from "@sumo/scheduler/env";
 import { buildScenarioConfigMap, buildSimulationJob } from "@sumo/scheduler/simulation-job";
-import { tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
+import { tenantNamespaceConfig, tenantNamespaceObjects } from "@sumo/scheduler/tenant-namespace";
 import { gridBundle } from "../scenario-bundle.ts";
 
 /** On a baseline Job and its pods: the id the benchmark knows it by. */
@@ -92,9 +92,11 @@ export function baselineNamespaceObjects(
   limits: TenantLimits,
   runId: string,
 ): KubernetesObject[] {
-  return tenantNamespaceObjects({ id: randomUUID(), ...limits }).map((object) =>
-    asBaseline(object, namespace, { [BASELINE_NS_LABEL]: runId }),
+  const objects = tenantNamespaceObjects(
+    { id: randomUUID(), ...limits },
+    tenantNamespaceConfig(SCHEDULER_DEFAULTS),
   );
+  return objects.map((object) => asBaseline(object, namespace, { [BASELINE_NS_LABEL]: runId }));
 }
 
 /** The scheduler's Job (simulation-job.ts), named and labelled for the baseline. */

@@ -1,7 +1,8 @@
 // vitest globalSetup: the end-to-end services run with the identities the Helm chart gives
 // them. The chart is installed once for the run (its Deployments are idle: replicas 0); each
 // service then gets a kubeconfig holding a token of its own ServiceAccount, so RBAC is
-// enforced on everything the services do, exactly as in a cluster.
+// enforced on everything the services do, exactly as in a cluster, and the scheduler the
+// release's names of what it binds in tenant namespaces (its TENANT_* variables).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DATA_DIR } from "@sumo/db/embedded";
@@ -15,6 +16,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Per service, a kubeconfig with a token of the chart's ServiceAccount for it. */
     serviceKubeconfigs: Record<ServiceName, string>;
+    /** The scheduler's variables that name the release's objects, as the chart sets them. */
+    chartSchedulerEnv: Record<string, string>;
   }
 }
 
@@ -47,5 +50,10 @@ export default async function setup(project: TestProject) {
     );
   }
   project.provide("serviceKubeconfigs", kubeconfigs);
+  const schedulerEnv = await release.serviceEnv("scheduler");
+  project.provide(
+    "chartSchedulerEnv",
+    Object.fromEntries(Object.entries(schedulerEnv).filter(([name]) => name.startsWith("TENANT_"))),
+  );
   return () => release.remove();
 }

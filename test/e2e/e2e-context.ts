@@ -93,7 +93,11 @@ export async function startE2eContext(options: E2eOptions = {}): Promise<E2eCont
   const identities = inject("serviceKubeconfigs");
   const env: NonNullable<PlatformOptions["env"]> = {};
   for (const name of SERVICES) {
-    env[name] = { KUBECONFIG: identities[name], ...options.env?.[name] };
+    env[name] = {
+      KUBECONFIG: identities[name],
+      ...(name === "scheduler" && inject("chartSchedulerEnv")),
+      ...options.env?.[name],
+    };
   }
   const platform = new PlatformProcesses({
     // As the Helm chart runs them: a role that can read and write rows but not change the schema.

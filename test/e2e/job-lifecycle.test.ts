@@ -2,6 +2,7 @@
 // upload a scenario -> submit -> Kubernetes Job and its scenario ConfigMap -> pod Pending ->
 // node -> RUNNING with progress -> SUCCEEDED with the run's summary (or FAILED saying why) in
 // the api, logs readable before and after the Job's TTL cleanup.
+import { RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { JOB_ID_LABEL, MANAGED_SELECTOR } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../poll-until.ts";
@@ -285,6 +286,68 @@ describe("a tenant's queue", () => {
       (a, b) => Date.parse(a.started_at ?? "") - Date.parse(b.started_at ?? ""),
     );
     expect(started.map((j) => j.job_id)).toEqual(submitted.map((j) => j.job_id));
+  });
+});
+
+describe("a small tenant", () => {
+  it("runs a job when its limits are under the namespace's default container size", async () => {
+    // Half a core and half a GiB: less than the one core and GiB a container gets by default.
+    const small = await ctx.createTenant({ cpuLimit: 0.5, memoryLimitGi: 0.5 });
+    const submitted = await small.submit({
+      ...simulatedRun(1),
+      cpu_request: 0.25,
+      memory_gi: 0.25,
+    });
+    const done = await small.waitForJob(
+      submitted.job_id,
+      "to end",
+      (j) => j.status === "SUCCEEDED" || j.status === "FAILED",
+    );
+    expect({ status: done.status, reason: done.failure_reason }).toEqual({
+      status: "SUCCEEDED",
+      reason: null,
+    });
+  });
+});
+
+describe("a tenant namespace made before the api's log reads moved to RoleBindings", () => {
+  it("gets them when the scheduler starts, so its running job's log is readable again", async () => {
+    const earlier = await ctx.createTenant();
+    const submitted = await earlier.submit(simulatedRun(60));
+    const running = await earlier.waitForJob(
+      submitted.job_id,
+      "to run",
+      (j) => j.status === "RUNNING",
+    );
+    const namespace = running.kubernetes.namespace ?? "";
+    const liveLog = async () =>
+      (await earlier.call("GET", `/v1/jobs/${submitted.job_id}/logs?tail=5`)).body;
+    expect((await liveLog()).source).toBe("pod");
+
+    // The state an earlier version left: no RoleBindings in the tenant's namespace.
+    const rbac = ctx.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.deleteCollectionNamespacedRoleBinding({ namespace });
+    await pollUntil(
+      "the api to lose the pod's log",
+      async () => {
+        const log = await liveLog();
+        return log.source === "pod" ? { done: false, seen: log } : { done: true, value: log };
+      },
+      { timeoutMs: 30_000 },
+    );
+
+    await ctx.platform.kill("scheduler", "SIGTERM");
+    await ctx.platform.start("scheduler");
+    const log = await pollUntil(
+      "the api to read the pod's log again",
+      async () => {
+        const seen = await liveLog();
+        return seen.source === "pod" ? { done: true, value: seen } : { done: false, seen };
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect((await earlier.call("POST", `/v1/jobs/${submitted.job_id}/cancel`)).status).toBe(200);
   });
 });
 

@@ -2,7 +2,7 @@
 // Security "restricted" enforced, so a non-compliant pod is refused), the Secrets the chart
 // expects, `helm install`/`upgrade`, and cleanup.
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { CHART_DIR, type ChartValues, helm, valuesArgs } from "./helm-cli.ts";
 
 /** What `helm status -o json` says about a release (the parts the tests read). */
@@ -38,6 +38,7 @@ export class ChartRelease {
   readonly release: string;
   readonly namespace: string;
   readonly #core: CoreV1Api;
+  readonly #apps: AppsV1Api;
   readonly #options: ChartReleaseOptions;
 
   constructor(admin: KubeConfig, options: ChartReleaseOptions) {
@@ -45,6 +46,7 @@ export class ChartRelease {
     this.release = `${options.prefix}-${suffix}`;
     this.namespace = `${options.prefix}-${suffix}`;
     this.#core = admin.makeApiClient(CoreV1Api);
+    this.#apps = admin.makeApiClient(AppsV1Api);
     this.#options = options;
   }
 
@@ -96,6 +98,27 @@ export class ChartRelease {
       "json",
     ]);
     return JSON.parse(stdout) as ReleaseStatus;
+  }
+
+  /**
+   * The environment variables with a literal value that the release gives a service's
+   * container (those from Secrets or fields are left out): what a process run outside the
+   * cluster needs to act as that service of this release.
+   */
+  async serviceEnv(
+    component: "api" | "admin" | "scheduler" | "reconciler",
+  ): Promise<Record<string, string>> {
+    const deployments = await this.#apps.listNamespacedDeployment({
+      namespace: this.namespace,
+      labelSelector: `app.kubernetes.io/instance=${this.release},app.kubernetes.io/component=${component}`,
+    });
+    const env = deployments.items[0]?.spec?.template.spec?.containers[0]?.env;
+    if (!env) throw new Error(`no Deployment of ${component} in release ${this.release}`);
+    return Object.fromEntries(
+      env.flatMap((variable) =>
+        variable.value === undefined ? [] : [[variable.name, variable.value]],
+      ),
+    );
   }
 
   /** Uninstalls the release (its cluster-scoped objects too) and deletes the namespace. */

@@ -9,8 +9,11 @@ import {
   CoreV1Api,
   type KubernetesObject,
   type V1ClusterRole,
+  type V1ClusterRoleBinding,
   type V1Deployment,
   type V1Job,
+  type V1NetworkPolicy,
+  type V1NetworkPolicySpec,
   type V1PodSpec,
   type V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
@@ -134,6 +137,11 @@ describe("values.schema.json", () => {
       "/scheduler/config/simulationImage",
     ],
     [{ "scheduler.config.simulationWorkStorage": "2G" }, "/scheduler/config/simulationWorkStorage"],
+    // No labels would select every namespace: tenants could reach any pod's port 53.
+    [{ "clusterDns.namespaceSelector": "" }, "/clusterDns/namespaceSelector"],
+    [{ "clusterDns.podSelector": "k8s-app in (kube-dns)" }, "/clusterDns/podSelector"],
+    [{ "networkPolicy.ingress.api": [{}] }, "/networkPolicy/ingress/api/0"],
+    [{ "networkPolicy.egress.database.ports": [] }, "/networkPolicy/egress/database/ports"],
   ])("refuses %j", async (set, message) => {
     await expect(renderChart("schema", "schema", { set })).rejects.toThrow(message);
   });
@@ -148,6 +156,10 @@ describe("values.schema.json", () => {
       "HOST",
       "PORT",
       "ADMIN_TOKEN",
+      // The scheduler's, from the release's names and clusterDns.
+      "TENANT_ROLE_BINDINGS",
+      "TENANT_DNS_NAMESPACE_SELECTOR",
+      "TENANT_DNS_POD_SELECTOR",
     ]);
     const notSettings = new Set(["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "METRICS_HOST"]);
     for (const service of SERVICES) {
@@ -230,8 +242,21 @@ describe("the rendered chart", () => {
     const perService = SERVICES.map((service) => `sumo-sumo-k8-${service}`).sort();
     expect(names("Deployment")).toEqual(perService);
     expect(names("ServiceAccount")).toEqual(perService);
-    expect(names("ClusterRole")).toEqual(perService);
-    expect(names("ClusterRoleBinding")).toEqual(perService);
+    // The api reads only in tenant namespaces, where the scheduler binds its tenant role; the
+    // reconciler reads logs there too, and watches cluster-wide.
+    expect(names("ClusterRole")).toEqual([
+      "sumo-sumo-k8-admin",
+      "sumo-sumo-k8-api-tenant",
+      "sumo-sumo-k8-reconciler",
+      "sumo-sumo-k8-reconciler-tenant",
+      "sumo-sumo-k8-scheduler",
+    ]);
+    expect(names("ClusterRoleBinding")).toEqual([
+      "sumo-sumo-k8-admin",
+      "sumo-sumo-k8-reconciler",
+      "sumo-sumo-k8-scheduler",
+    ]);
+    expect(names("NetworkPolicy")).toEqual(perService);
     expect(names("Service")).toEqual(["sumo-sumo-k8-admin", "sumo-sumo-k8-api"]);
     expect(names("Job")).toEqual(["sumo-sumo-k8-migrations"]);
     expect(names("ValidatingAdmissionPolicy")).toEqual(["sumo-sumo-k8-scheduler-confinement"]);
@@ -258,6 +283,12 @@ describe("the rendered chart", () => {
     // The chart names the same simulation image, at the pinned SUMO, as the scheduler's default.
     const scheduler = named(ofKind<V1Deployment>(objects, "Deployment"), "sumo-sumo-k8-scheduler");
     expect(envOf(scheduler).get("SIMULATION_IMAGE")).toBe(DEFAULT_SIMULATION_IMAGE);
+    expect(Object.fromEntries(envOf(scheduler))).toMatchObject({
+      TENANT_ROLE_BINDINGS:
+        "sumo-sumo-k8-api-tenant=platform/sumo-sumo-k8-api,sumo-sumo-k8-reconciler-tenant=platform/sumo-sumo-k8-reconciler",
+      TENANT_DNS_NAMESPACE_SELECTOR: "kubernetes.io/metadata.name=kube-system",
+      TENANT_DNS_POD_SELECTOR: "k8s-app=kube-dns",
+    });
     expect(envOf(api).get("METRICS_PORT")).toBe("9464");
     expect(api.spec?.template.metadata?.annotations).toMatchObject({
       "prometheus.io/scrape": "true",
@@ -401,10 +432,10 @@ describe("the rendered chart", () => {
     },
   );
 
-  it("grants no wildcards, no Secrets, no escalate, bind or impersonate, and deletes only the scheduler's of Jobs", async () => {
+  it("grants no wildcards, no Secrets, no escalate or impersonate, bind only on the tenant roles, and deletes only the scheduler's of Jobs", async () => {
     const { objects } = await renderChart("rbac", "platform", { valuesFiles: [EVERYTHING_VALUES] });
     const roles = ofKind<V1ClusterRole>(objects, "ClusterRole");
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(5);
     for (const role of roles) {
       for (const rule of role.rules ?? []) {
         const name = role.metadata?.name;
@@ -416,8 +447,20 @@ describe("the rendered chart", () => {
         ];
         expect(all, `${name}: ${JSON.stringify(rule)}`).not.toContain("*");
         expect(rule.resources ?? [], name).not.toContain("secrets");
-        for (const verb of ["escalate", "bind", "impersonate", "deletecollection"]) {
+        for (const verb of ["escalate", "impersonate", "deletecollection"]) {
           expect(rule.verbs, name).not.toContain(verb);
+        }
+        // The scheduler binds the api's and the reconciler's tenant roles in tenant namespaces.
+        if (rule.verbs.includes("bind")) {
+          expect({ name, rule }).toEqual({
+            name: "rbac-sim-scheduler",
+            rule: {
+              apiGroups: ["rbac.authorization.k8s.io"],
+              resources: ["clusterroles"],
+              verbs: ["bind"],
+              resourceNames: ["rbac-sim-api-tenant", "rbac-sim-reconciler-tenant"],
+            },
+          });
         }
         // Deleting a cancelled job's Kubernetes Job; its admission policy holds the rest.
         if (rule.verbs.includes("delete")) {
@@ -429,6 +472,132 @@ describe("the rendered chart", () => {
         }
       }
     }
+    // Logs are read only through the tenant roles, which no ClusterRoleBinding grants.
+    const logReaders = roles
+      .filter((role) => role.rules?.some((rule) => rule.resources?.includes("pods/log")))
+      .map((role) => role.metadata?.name)
+      .sort();
+    expect(logReaders).toEqual(["rbac-sim-api-tenant", "rbac-sim-reconciler-tenant"]);
+    const bound = ofKind<V1ClusterRoleBinding>(objects, "ClusterRoleBinding").map(
+      (binding) => binding.roleRef.name,
+    );
+    expect(bound.filter((role) => logReaders.includes(role))).toEqual([]);
+  });
+});
+
+describe("the platform's NetworkPolicies", () => {
+  /** Each service's policy spec as rendered (the client's typed objects call `from` `_from`). */
+  function policies(objects: KubernetesObject[]): Record<string, V1NetworkPolicySpec & any> {
+    return Object.fromEntries(
+      ofKind<V1NetworkPolicy>(objects, "NetworkPolicy").map((policy) => [
+        policy.metadata?.labels?.["app.kubernetes.io/component"],
+        JSON.parse(JSON.stringify(policy.spec).replaceAll('"_from":', '"from":')),
+      ]),
+    );
+  }
+  const DNS = {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      },
+    ],
+    ports: [
+      { port: 53, protocol: "UDP" },
+      { port: 53, protocol: "TCP" },
+    ],
+  };
+  const MONITORING = [
+    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+  ];
+
+  it("open the http ports, the metrics port only to monitoring, and let out only DNS, the API server and PostgreSQL", async () => {
+    const { objects } = await renderChart("np", "platform");
+    const specs = policies(objects);
+    expect(Object.keys(specs).sort()).toEqual([...SERVICES].sort());
+    const metrics = { ports: [{ port: "metrics", protocol: "TCP" }], from: MONITORING };
+    const egress = [
+      DNS,
+      {
+        ports: [
+          { port: 443, protocol: "TCP" },
+          { port: 6443, protocol: "TCP" },
+        ],
+        to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+      },
+      { ports: [{ port: 5432, protocol: "TCP" }], to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] },
+    ];
+    for (const service of SERVICES) {
+      const spec = specs[service];
+      expect(spec?.podSelector, service).toEqual({
+        matchLabels: {
+          "app.kubernetes.io/name": "sumo-k8",
+          "app.kubernetes.io/instance": "np",
+          "app.kubernetes.io/component": service,
+        },
+      });
+      expect(spec?.policyTypes, service).toEqual(["Ingress", "Egress"]);
+      expect(spec?.egress, service).toEqual(egress);
+      const http = [{ ports: [{ port: "http", protocol: "TCP" }] }];
+      expect(spec?.ingress, service).toEqual(
+        service === "api" || service === "admin" ? [...http, metrics] : [metrics],
+      );
+    }
+  });
+
+  it("take their sources and destinations from the values", async () => {
+    const ingressController = [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+      },
+    ];
+    const database = [{ ipBlock: { cidr: "10.20.0.0/16" } }];
+    const { objects } = await renderChart("np", "platform", {
+      set: {
+        "networkPolicy.ingress.api": ingressController,
+        "networkPolicy.egress.database": { to: database, ports: [6432] },
+        clusterDns: { namespaceSelector: "dns=yes", podSelector: "app=coredns" },
+      },
+    });
+    const specs = policies(objects);
+    expect(specs.api?.ingress?.[0]).toEqual({
+      ports: [{ port: "http", protocol: "TCP" }],
+      from: ingressController,
+    });
+    expect(specs.admin?.ingress?.[0]).toEqual({ ports: [{ port: "http", protocol: "TCP" }] });
+    for (const service of SERVICES) {
+      expect(specs[service]?.egress?.[0]?.to, service).toEqual([
+        {
+          namespaceSelector: { matchLabels: { dns: "yes" } },
+          podSelector: { matchLabels: { app: "coredns" } },
+        },
+      ]);
+      expect(specs[service]?.egress?.[2], service).toEqual({
+        ports: [{ port: 6432, protocol: "TCP" }],
+        to: database,
+      });
+    }
+    // The scheduler gives tenants' namespaces the same DNS, and its admission policy holds it.
+    const scheduler = named(ofKind<V1Deployment>(objects, "Deployment"), "np-sumo-k8-scheduler");
+    expect(envOf(scheduler).get("TENANT_DNS_NAMESPACE_SELECTOR")).toBe("dns=yes");
+    expect(envOf(scheduler).get("TENANT_DNS_POD_SELECTOR")).toBe("app=coredns");
+    const policy = ofKind<any>(objects, "ValidatingAdmissionPolicy")[0];
+    const networkPolicyRule = policy.spec.validations.find((v: { message: string }) =>
+      v.message.includes("NetworkPolicy"),
+    );
+    expect(networkPolicyRule.expression).toContain('matchLabels == {"dns":"yes"}');
+    expect(networkPolicyRule.expression).toContain('matchLabels == {"app":"coredns"}');
+  });
+
+  it("shut every port but http when metrics are off, and are left out when disabled", async () => {
+    const { objects } = await renderChart("np", "platform", MINIMAL);
+    const specs = policies(objects);
+    expect(specs.api?.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(specs.scheduler?.ingress ?? []).toEqual([]);
+    expect(specs.reconciler?.ingress ?? []).toEqual([]);
+    const off = await renderChart("np", "platform", { set: { "networkPolicy.enabled": false } });
+    expect(ofKind(off.objects, "NetworkPolicy")).toEqual([]);
   });
 });
 

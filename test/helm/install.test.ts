@@ -6,6 +6,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  NetworkingV1Api,
   PolicyV1Api,
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
@@ -85,6 +86,32 @@ describe("helm install", () => {
     }
   });
 
+  it("holds each service's pods to a NetworkPolicy of their own", async () => {
+    const policies = await admin
+      .makeApiClient(NetworkingV1Api)
+      .listNamespacedNetworkPolicy({ namespace: release.namespace, labelSelector: selector() });
+    const pods = await core.listNamespacedPod({
+      namespace: release.namespace,
+      labelSelector: selector(),
+    });
+    const servicePods = pods.items.filter((pod) =>
+      SERVICES.includes(pod.metadata?.labels?.["app.kubernetes.io/component"] ?? ""),
+    );
+    expect(servicePods.length).toBeGreaterThan(0);
+    for (const pod of servicePods) {
+      const labels = pod.metadata?.labels ?? {};
+      const selecting = policies.items.filter((policy) =>
+        Object.entries(policy.spec?.podSelector?.matchLabels ?? {}).every(
+          ([key, value]) => labels[key] === value,
+        ),
+      );
+      expect(
+        selecting.map((policy) => policy.metadata?.name),
+        pod.metadata?.name,
+      ).toEqual([`${release.release}-sumo-k8-${labels["app.kubernetes.io/component"]}`]);
+    }
+  });
+
   it("gives the api and the admin api a ClusterIP Service on their http port", async () => {
     const services = await core.listNamespacedService({
       namespace: release.namespace,
@@ -107,10 +134,23 @@ describe("helm install", () => {
     ]);
   });
 
-  it("gives each service its own ServiceAccount bound to its own ClusterRole", async () => {
+  it("gives each service its own ServiceAccount and ClusterRoles, bound cluster-wide only where needed", async () => {
     for (const service of SERVICES) {
+      await core.readNamespacedServiceAccount({
+        name: `${release.release}-sumo-k8-${service}`,
+        namespace: release.namespace,
+      });
+    }
+    // The api reads only in tenant namespaces: its role has no ClusterRoleBinding, the scheduler
+    // binds it in each tenant namespace, as the reconciler's tenant role (its logs).
+    for (const role of ["api-tenant", "reconciler-tenant"]) {
+      const name = `${release.release}-sumo-k8-${role}`;
+      const tenantRole = await rbac.readClusterRole({ name });
+      expect(tenantRole.rules?.length, name).toBeGreaterThan(0);
+      await expect(rbac.readClusterRoleBinding({ name })).rejects.toMatchObject({ code: 404 });
+    }
+    for (const service of ["admin", "reconciler", "scheduler"]) {
       const name = `${release.release}-sumo-k8-${service}`;
-      await core.readNamespacedServiceAccount({ name, namespace: release.namespace });
       const role = await rbac.readClusterRole({ name });
       expect(role.rules?.length, name).toBeGreaterThan(0);
       const binding = await rbac.readClusterRoleBinding({ name });

@@ -9,7 +9,9 @@ import {
   CoreV1Api,
   type KubeConfig,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   type V1Job,
   type V1ResourceAttributes,
   Watch,
@@ -22,6 +24,7 @@ import {
   loadKubeConfig,
   MANAGED_SELECTOR,
   simulationJobName,
+  TENANT_NETWORK_POLICY_NAME,
   TENANT_QUOTA_NAME,
   tenantNamespaceName,
 } from "@sumo/kubernetes";
@@ -30,7 +33,12 @@ import {
   buildScenarioConfigMap,
   buildSimulationJob,
 } from "../../services/scheduler/src/simulation-job.ts";
-import { FIELD_MANAGER, TenantNamespaces } from "../../services/scheduler/src/tenant-namespace.ts";
+import {
+  FIELD_MANAGER,
+  type TenantNamespaceConfig,
+  TenantNamespaces,
+  tenantNamespaceConfig,
+} from "../../services/scheduler/src/tenant-namespace.ts";
 import { errorOf } from "../cluster/error-of.ts";
 import { pollUntil } from "../poll-until.ts";
 import { ChartRelease } from "./chart-release.ts";
@@ -49,8 +57,14 @@ const release = new ChartRelease(admin, { prefix: "helm-rbac" });
 const fixture = { tenantId: randomUUID(), jobId: randomUUID(), podName: "" };
 const fixtureNamespace = tenantNamespaceName(fixture.tenantId);
 const createdNamespaces = [fixtureNamespace];
+/** A pod outside the platform, in kube-system, that serves a log to whoever may read it. */
+const systemPod = { name: `log-fixture-${randomUUID().slice(0, 8)}`, namespace: "kube-system" };
+/** The simulation image the release is installed with: its admission policy holds Jobs to it. */
+const SIMULATION_IMAGE = "registry.example.com/sumo/simulation:rbac-test";
 
 const as: Record<ChartServiceAccount["component"], KubeConfig> = {} as never;
+/** What the release's scheduler applies to tenant namespaces besides their limits. */
+let namespaceConfig: TenantNamespaceConfig;
 
 /** The scheduler's Job for a platform job, as it would create it. */
 function simulationJob(tenantId: string, jobId: string, runSeconds = 2): V1Job {
@@ -63,7 +77,7 @@ function simulationJob(tenantId: string, jobId: string, runSeconds = 2): V1Job {
     memoryGi: 0.125,
   } as Job;
   const manifest = buildSimulationJob(job, {
-    image: "sumo:rbac-test",
+    image: SIMULATION_IMAGE,
     ttlSecondsAfterFinished: 60,
     activeDeadlineSeconds: 600,
     workStorage: "1Gi",
@@ -122,7 +136,7 @@ function firstWatchEvent(
 
 beforeAll(async () => {
   await release.prepare();
-  await release.install();
+  await release.install({ set: { "scheduler.config.simulationImage": SIMULATION_IMAGE } });
   for (const component of ["api", "admin", "scheduler", "reconciler"] as const) {
     as[component] = await serviceAccountKubeConfig(admin, {
       namespace: release.namespace,
@@ -131,9 +145,17 @@ beforeAll(async () => {
     });
   }
 
-  // The fixture tenant, made by the cluster admin: namespace objects, and a simulation that
-  // keeps running (so its pod serves logs) for the length of the file.
-  await new TenantNamespaces(KubernetesObjectApi.makeApiClient(admin)).ensure({
+  const schedulerEnv = await release.serviceEnv("scheduler");
+  namespaceConfig = tenantNamespaceConfig({
+    TENANT_ROLE_BINDINGS: schedulerEnv.TENANT_ROLE_BINDINGS ?? "",
+    TENANT_DNS_NAMESPACE_SELECTOR: schedulerEnv.TENANT_DNS_NAMESPACE_SELECTOR ?? "",
+    TENANT_DNS_POD_SELECTOR: schedulerEnv.TENANT_DNS_POD_SELECTOR ?? "",
+  });
+
+  // The fixture tenant, made by the cluster admin as the release's scheduler would: namespace
+  // objects, and a simulation that keeps running (so its pod serves logs) for the length of
+  // the file.
+  await new TenantNamespaces(KubernetesObjectApi.makeApiClient(admin), namespaceConfig).ensure({
     id: fixture.tenantId,
     cpuLimit: 2,
     memoryLimitGi: 2,
@@ -154,6 +176,33 @@ beforeAll(async () => {
       return pod?.status?.phase === "Running" && pod.metadata?.name
         ? { done: true, value: pod.metadata.name }
         : { done: false, seen: pods.items.map((p) => p.status) };
+    },
+    { timeoutMs: 90_000 },
+  );
+
+  // Not owned by a Job, so the local cluster's kwok keeps it running (and serving its log).
+  await adminCore.createNamespacedPod({
+    namespace: systemPod.namespace,
+    body: {
+      metadata: { name: systemPod.name },
+      spec: {
+        containers: [
+          {
+            name: "sumo",
+            image: "log-fixture:1",
+            resources: { requests: { cpu: "50m", memory: "64Mi" } },
+          },
+        ],
+      },
+    },
+  });
+  await pollUntil(
+    "the kube-system pod to run",
+    async () => {
+      const pod = await adminCore.readNamespacedPod(systemPod);
+      return pod.status?.phase === "Running"
+        ? { done: true, value: undefined }
+        : { done: false, seen: pod.status };
     },
     { timeoutMs: 90_000 },
   );
@@ -183,6 +232,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  await adminCore
+    .deleteNamespacedPod({ ...systemPod, gracePeriodSeconds: 0 })
+    .catch(() => undefined);
   for (const name of createdNamespaces) {
     await adminCore.deleteNamespace({ name }).catch(() => undefined);
   }
@@ -195,7 +247,10 @@ describe("the scheduler's ServiceAccount", () => {
     const jobId = randomUUID();
     const namespace = tenantNamespaceName(tenantId);
     createdNamespaces.push(namespace);
-    const namespaces = new TenantNamespaces(KubernetesObjectApi.makeApiClient(as.scheduler));
+    const namespaces = new TenantNamespaces(
+      KubernetesObjectApi.makeApiClient(as.scheduler),
+      namespaceConfig,
+    );
 
     await namespaces.ensure({ id: tenantId, cpuLimit: 2, memoryLimitGi: 4, maxConcurrentJobs: 2 });
     // Changed limits: server-side apply again, now patching objects that exist.
@@ -206,6 +261,35 @@ describe("the scheduler's ServiceAccount", () => {
       namespace,
     });
     expect(quota.spec?.hard?.["limits.cpu"]).toBe("3");
+    // Its pods may resolve names at the cluster's DNS, and send nothing anywhere else.
+    const networkPolicy = await admin
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: TENANT_NETWORK_POLICY_NAME, namespace });
+    expect(networkPolicy.spec?.ingress ?? []).toEqual([]);
+    expect(networkPolicy.spec?.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
+        ],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ]);
+    // The api and the reconciler may read pods' logs here, and only here (their tenant roles).
+    const bindings = await admin
+      .makeApiClient(RbacAuthorizationV1Api)
+      .listNamespacedRoleBinding({ namespace });
+    expect(
+      bindings.items.map((binding) => [binding.roleRef.name, binding.subjects?.[0]?.name]).sort(),
+    ).toEqual([
+      [`${release.release}-sumo-k8-api-tenant`, `${release.release}-sumo-k8-api`],
+      [`${release.release}-sumo-k8-reconciler-tenant`, `${release.release}-sumo-k8-reconciler`],
+    ]);
 
     const batch = as.scheduler.makeApiClient(BatchV1Api);
     const created = await batch.createNamespacedJob({
@@ -342,6 +426,116 @@ describe("the scheduler's ServiceAccount", () => {
       ),
     ).toContain("the scheduler may only delete the platform's own Jobs");
   });
+
+  it("may not weaken what it writes: an old Pod Security version, an allow-all NetworkPolicy, a Job with another image, a ServiceAccount token or a node of its choosing (admission policy)", async () => {
+    const objects = KubernetesObjectApi.makeApiClient(as.scheduler);
+    const apply = (object: object) =>
+      objects.patch(
+        object as never,
+        undefined,
+        "All",
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    const createJob = (body: V1Job) =>
+      as.scheduler
+        .makeApiClient(BatchV1Api)
+        .createNamespacedJob({ namespace: fixtureNamespace, body, dryRun: "All" });
+
+    // Pod Security "restricted" as an old Kubernetes version defined it lets more through.
+    expect(
+      await forbidden(
+        apply({
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: {
+            name: tenantNamespaceName(randomUUID()),
+            labels: {
+              "pod-security.kubernetes.io/enforce": "restricted",
+              "pod-security.kubernetes.io/enforce-version": "v1.22",
+            },
+          },
+        }),
+      ),
+    ).toContain('Pod Security "restricted" at version "latest"');
+
+    // NetworkPolicies add up: one more that allows everything undoes the default deny.
+    const allowAll = (name: string) => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name, namespace: fixtureNamespace },
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
+    });
+    for (const name of [TENANT_NETWORK_POLICY_NAME, "allow-all"]) {
+      expect(await forbidden(apply(allowAll(name)))).toContain(
+        "a tenant NetworkPolicy must be the scheduler's default deny",
+      );
+    }
+
+    const otherImage = simulationJob(fixture.tenantId, randomUUID());
+    const otherImageContainer = otherImage.spec?.template.spec?.containers[0];
+    if (otherImageContainer) otherImageContainer.image = "docker.io/library/busybox:1";
+    expect(await forbidden(createJob(otherImage))).toContain(
+      "simulation Jobs run the configured simulation image's runner",
+    );
+
+    // A projected token is a ServiceAccount token even with automountServiceAccountToken off.
+    const withProjectedToken = simulationJob(fixture.tenantId, randomUUID());
+    const podSpec = withProjectedToken.spec?.template.spec;
+    podSpec?.volumes?.push({
+      name: "token",
+      projected: { sources: [{ serviceAccountToken: { path: "token" } }] },
+    });
+    podSpec?.containers[0]?.volumeMounts?.push({ name: "token", mountPath: "/var/run/token" });
+    expect(await forbidden(createJob(withProjectedToken))).toContain(
+      "only their ConfigMap and emptyDir volumes",
+    );
+
+    const node = (await adminCore.listNode()).items[0]?.metadata?.name ?? "real-node-1";
+    const onANode = simulationJob(fixture.tenantId, randomUUID());
+    if (onANode.spec?.template.spec) onANode.spec.template.spec.nodeName = node;
+    expect(await forbidden(createJob(onANode))).toContain("no nodeName");
+  });
+
+  it("binds only the tenant ClusterRoles, each to its own service, in tenant namespaces (RBAC and admission policy)", async () => {
+    const objects = KubernetesObjectApi.makeApiClient(as.scheduler);
+    const apiRole = `${release.release}-sumo-k8-api-tenant`;
+    const binding = (
+      namespace: string,
+      role: string,
+      account: { namespace: string; name: string },
+    ) =>
+      objects.patch(
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: role, namespace },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+          subjects: [{ kind: "ServiceAccount", ...account }],
+        } as never,
+        undefined,
+        "All",
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    const apiAccount = { namespace: release.namespace, name: `${release.release}-sumo-k8-api` };
+
+    // What it does for every tenant namespace (dry run).
+    await binding(fixtureNamespace, apiRole, apiAccount);
+    // Any other ClusterRole RBAC refuses: it holds bind on the tenant roles alone.
+    await forbidden(binding(fixtureNamespace, "cluster-admin", apiAccount));
+    await forbidden(binding(fixtureNamespace, "admin", apiAccount));
+    // The tenant roles to anyone else, itself included, or outside tenant namespaces: the policy.
+    const self = { namespace: release.namespace, name: `${release.release}-sumo-k8-scheduler` };
+    expect(await forbidden(binding(fixtureNamespace, apiRole, self))).toContain(
+      "the scheduler may only bind the platform's tenant ClusterRoles",
+    );
+    expect(await forbidden(binding("kube-system", apiRole, apiAccount))).toContain(
+      "the scheduler may only write tenant namespaces",
+    );
+  });
 });
 
 describe("the reconciler's ServiceAccount", () => {
@@ -374,6 +568,14 @@ describe("the reconciler's ServiceAccount", () => {
       tailLines: 5,
     });
     expect(log.trimEnd().split("\n")).toHaveLength(5);
+  });
+
+  it("reads no pod's log outside tenant namespaces", async () => {
+    await forbidden(
+      as.reconciler
+        .makeApiClient(CoreV1Api)
+        .readNamespacedPodLog({ ...systemPod, container: "sumo", tailLines: 2 }),
+    );
   });
 
   it("is refused every write, and Secrets", async () => {
@@ -411,6 +613,21 @@ describe("the api's ServiceAccount", () => {
       namespace: fixtureNamespace,
     });
     expect(quota.spec?.hard?.pods).toBe("3");
+  });
+
+  it("reads no pod's log outside tenant namespaces: a kube-system pod's is refused", async () => {
+    // The pod does serve a log, to whoever may read it.
+    const log = await adminCore.readNamespacedPodLog({
+      ...systemPod,
+      container: "sumo",
+      tailLines: 2,
+    });
+    expect(log.trimEnd().split("\n")).toHaveLength(2);
+    await forbidden(
+      as.api
+        .makeApiClient(CoreV1Api)
+        .readNamespacedPodLog({ ...systemPod, container: "sumo", tailLines: 2 }),
+    );
   });
 
   it("is refused anything else: pods, Secrets, Jobs, other quotas", async () => {

@@ -382,3 +382,101 @@ spec:
       targetPort: http
       protocol: TCP
 {{- end }}
+
+{{/*
+The ClusterRole a service holds in every tenant namespace and nowhere else (api, reconciler):
+the scheduler binds it there (TENANT_ROLE_BINDINGS) as it creates the namespace.
+*/}}
+{{- define "sumo-k8.tenantRoleName" -}}
+{{- printf "%s-tenant" (include "sumo-k8.componentName" .) }}
+{{- end }}
+
+{{/*
+What the scheduler binds in every tenant namespace: a dict from each tenant ClusterRole's name
+to the name of the ServiceAccount (in the release namespace) it is bound to, as JSON.
+*/}}
+{{- define "sumo-k8.tenantRoleBindings" -}}
+{{- $bindings := dict }}
+{{- range $component := list "api" "reconciler" }}
+{{- $service := dict "root" $ "component" $component }}
+{{- $_ := set $bindings (include "sumo-k8.tenantRoleName" $service) (include "sumo-k8.componentName" $service) }}
+{{- end }}
+{{- toJson $bindings }}
+{{- end }}
+
+{{/* A label selector's text (key=value,..., as clusterDns holds them) as matchLabels, in JSON. */}}
+{{- define "sumo-k8.matchLabels" -}}
+{{- $labels := dict }}
+{{- range $term := splitList "," . }}
+{{- $parts := splitList "=" $term }}
+{{- $_ := set $labels (first $parts) (last $parts) }}
+{{- end }}
+{{- toJson $labels }}
+{{- end }}
+
+{{/*
+A service's NetworkPolicy (networkPolicy.enabled): ingress to its http port (api, admin: .http
+says which of networkPolicy.ingress) and to its metrics port from networkPolicy.ingress.metrics;
+egress only to the cluster's DNS, the Kubernetes API server and PostgreSQL. The kubelet's probes
+come from the node, which network plugins let through whatever the policy says.
+*/}}
+{{- define "sumo-k8.networkPolicy" -}}
+{{- $np := .root.Values.networkPolicy }}
+{{- if $np.enabled }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "sumo-k8.componentName" . }}
+  labels:
+    {{- include "sumo-k8.componentLabels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "sumo-k8.selectorLabels" . | nindent 6 }}
+  policyTypes: ["Ingress", "Egress"]
+  ingress:
+    {{- if .http }}
+    - ports:
+        - port: http
+          protocol: TCP
+      {{- with index $np.ingress .http }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+    {{- if .root.Values.metrics.enabled }}
+    - ports:
+        - port: metrics
+          protocol: TCP
+      {{- with $np.ingress.metrics }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+  egress:
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              {{- include "sumo-k8.matchLabels" .root.Values.clusterDns.namespaceSelector | fromJson | toYaml | nindent 14 }}
+          podSelector:
+            matchLabels:
+              {{- include "sumo-k8.matchLabels" .root.Values.clusterDns.podSelector | fromJson | toYaml | nindent 14 }}
+      ports:
+        - port: 53
+          protocol: UDP
+        - port: 53
+          protocol: TCP
+    {{- range $name := list "apiServer" "database" }}
+    {{- $rule := index $np.egress $name }}
+    - ports:
+        {{- range $rule.ports }}
+        - port: {{ . }}
+          protocol: TCP
+        {{- end }}
+      {{- with $rule.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}

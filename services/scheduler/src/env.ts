@@ -4,6 +4,15 @@ import { logLevelEnv, metricsEnv } from "@sumo/metrics";
 import { DEFAULT_SIMULATION_IMAGE } from "@sumo/scenario";
 import { z } from "zod";
 
+const LABEL_KEY = String.raw`([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`;
+const LABEL_VALUE = "[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?";
+/** One or more `key=value` terms: an empty selector would select every namespace or pod. */
+const MATCH_LABELS = new RegExp(`^${LABEL_KEY}=${LABEL_VALUE}(,${LABEL_KEY}=${LABEL_VALUE})*$`);
+const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const RBAC_NAME = "[a-z0-9]([-a-z0-9.:]*[a-z0-9])?";
+const ROLE_BINDING = `${RBAC_NAME}=${DNS_LABEL}/${RBAC_NAME}`;
+const ROLE_BINDINGS = new RegExp(`^(${ROLE_BINDING}(,${ROLE_BINDING})*)?$`);
+
 /**
  * The scheduler's configuration, read once from the environment at boot. Each description is
  * attached last, outside `.default()`, so the field itself carries it: docs/configuration.md is
@@ -61,6 +70,27 @@ export const schedulerEnvSchema = z.object({
     .max(64)
     .default(8)
     .meta({ description: "Submissions handled at once by this replica." }),
+  TENANT_DNS_NAMESPACE_SELECTOR: z
+    .string()
+    .regex(MATCH_LABELS, "key=value terms separated by commas")
+    .default("kubernetes.io/metadata.name=kube-system")
+    .meta({
+      description:
+        "Labels (`key=value,...`) of the namespace of the cluster's DNS: with TENANT_DNS_POD_SELECTOR, all that tenant pods may reach (port 53).",
+    }),
+  TENANT_DNS_POD_SELECTOR: z
+    .string()
+    .regex(MATCH_LABELS, "key=value terms separated by commas")
+    .default("k8s-app=kube-dns")
+    .meta({ description: "Labels (`key=value,...`) of the cluster's DNS pods." }),
+  TENANT_ROLE_BINDINGS: z
+    .string()
+    .regex(ROLE_BINDINGS, "clusterrole=namespace/serviceaccount pairs separated by commas")
+    .optional()
+    .meta({
+      description:
+        "`clusterrole=namespace/serviceaccount,...` bound in every tenant namespace: the api's and reconciler's reads there (the chart sets it). Unset: none.",
+    }),
   ...logLevelEnv("`jobId` on each job's lines"),
 });
 

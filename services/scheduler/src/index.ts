@@ -8,11 +8,12 @@ import { databaseReachability, openServiceDatabase } from "@sumo/db/service-data
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
+import { ensureActiveTenantNamespaces } from "./ensure-active-tenant-namespaces.ts";
 import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
 import { registerQueueMetrics } from "./queue-metrics.ts";
 import { RetentionSweep } from "./retention-sweep.ts";
-import { TenantNamespaces } from "./tenant-namespace.ts";
+import { TenantNamespaces, tenantNamespaceConfig } from "./tenant-namespace.ts";
 import { TenantQueue } from "./tenant-queue.ts";
 
 const env = schedulerEnvSchema.parse(process.env);
@@ -59,6 +60,10 @@ const boss = await createQueueClient(database.url, {
 });
 boss.on("warning", (warning) => logger.warn({ warning }, "pg-boss warning"));
 
+const namespaces = new TenantNamespaces(
+  KubernetesObjectApi.makeApiClient(kubeConfig),
+  tenantNamespaceConfig(env),
+);
 const scheduler = new JobScheduler({
   db: database.db,
   boss,
@@ -67,7 +72,7 @@ const scheduler = new JobScheduler({
   concurrency: env.WORKER_CONCURRENCY,
   batch: kubeConfig.makeApiClient(BatchV1Api),
   core: kubeConfig.makeApiClient(CoreV1Api),
-  namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
+  namespaces,
   jobConfig: {
     image: env.SIMULATION_IMAGE,
     ttlSecondsAfterFinished: env.JOB_TTL_SECONDS_AFTER_FINISHED,
@@ -94,6 +99,11 @@ const retentionSweep = new RetentionSweep({
   intervalMs: env.RETENTION_SWEEP_SECONDS * 1000,
 });
 await retentionSweep.start();
+// In the background: submissions need not wait for every active tenant's namespace.
+void ensureActiveTenantNamespaces({ db: database.db, namespaces, logger }).then(
+  (outcome) => logger.info(outcome, "active tenants' namespaces applied"),
+  (err: unknown) => logger.warn({ err }, "applying active tenants' namespaces failed"),
+);
 logger.info(
   { concurrency: env.WORKER_CONCURRENCY, image: env.SIMULATION_IMAGE },
   "scheduler started",

@@ -19,8 +19,9 @@ import type { PgBoss } from "pg-boss";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
+import { schedulerEnvSchema } from "./env.ts";
 import { JobScheduler } from "./job-scheduler.ts";
-import { TenantNamespaces } from "./tenant-namespace.ts";
+import { TenantNamespaces, tenantNamespaceConfig } from "./tenant-namespace.ts";
 
 // The JobScheduler on real PostgreSQL and pg-boss, with a Kubernetes API that is down (nothing
 // listens on its port): every outcome that needs no working cluster. `created`,
@@ -49,7 +50,10 @@ beforeAll(async () => {
     concurrency: 2,
     batch: kubeConfig.makeApiClient(BatchV1Api),
     core: kubeConfig.makeApiClient(CoreV1Api),
-    namespaces: new TenantNamespaces(KubernetesObjectApi.makeApiClient(kubeConfig)),
+    namespaces: new TenantNamespaces(
+      KubernetesObjectApi.makeApiClient(kubeConfig),
+      tenantNamespaceConfig(schedulerEnvSchema.parse({})),
+    ),
     jobConfig: {
       image: "sumo:test",
       ttlSecondsAfterFinished: 60,

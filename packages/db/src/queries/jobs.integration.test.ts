@@ -15,7 +15,7 @@ import {
   type ObservedJobStatus,
   recordObservedJobStatus,
 } from "./jobs.ts";
-import { createTenant } from "./tenants.ts";
+import { createTenant, listTenantsWithScheduledJobs } from "./tenants.ts";
 
 let database: TestDatabase;
 let client: DatabaseClient;
@@ -159,5 +159,34 @@ describe("job counts by status", () => {
     expect(after).toEqual(await counted());
     expect(after.FAILED - before.FAILED).toBe(2);
     expect((await countActiveJobsOfTenants(client.db, [a.id, b.id])).get(a.id)).toBe(2);
+  });
+});
+
+describe("listTenantsWithScheduledJobs", () => {
+  it("names the tenants with a scheduled job that has not ended, each once", async () => {
+    const at = new Date();
+    const tenantWith = async (...shapes: Partial<Parameters<typeof makeJob>[0]>[]) => {
+      const tenant = await createTenant(client.db, makeTenant());
+      for (const shape of shapes) {
+        await insertJob(client.db, makeJob({ tenantId: tenant.id, ...shape }));
+      }
+      return tenant.id;
+    };
+    const running = await tenantWith(
+      { status: "RUNNING", scheduledAt: at },
+      { status: "PENDING", scheduledAt: at },
+    );
+    const scheduled = await tenantWith({ status: "PENDING", scheduledAt: at });
+    const notYetScheduled = await tenantWith({ status: "PENDING" }, { status: "QUEUED" });
+    const ended = await tenantWith(
+      { status: "SUCCEEDED", scheduledAt: at },
+      { status: "CANCELLED", scheduledAt: at },
+    );
+
+    const ids = (await listTenantsWithScheduledJobs(client.db)).map((tenant) => tenant.id);
+    expect(ids.filter((id) => id === running)).toHaveLength(1);
+    expect(ids).toContain(scheduled);
+    expect(ids).not.toContain(notYetScheduled);
+    expect(ids).not.toContain(ended);
   });
 });

@@ -1,5 +1,6 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, exists, gt, inArray, isNotNull } from "drizzle-orm";
 import { type Database, type DatabaseOrTransaction, transactionOnConnection } from "../client.ts";
+import { jobs } from "../schema/jobs.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
 import { issueApiKey } from "./api-keys.ts";
 
@@ -80,4 +81,28 @@ export async function updateTenantLimits(
     .where(eq(tenants.id, params.tenantId))
     .returning();
   return updated;
+}
+
+/**
+ * Tenants with a job that Kubernetes may be running now: scheduled (it has a Kubernetes Job)
+ * and neither ended nor cancelled.
+ */
+export async function listTenantsWithScheduledJobs(db: DatabaseOrTransaction): Promise<Tenant[]> {
+  return db
+    .select()
+    .from(tenants)
+    .where(
+      exists(
+        db
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(
+            and(
+              eq(jobs.tenantId, tenants.id),
+              inArray(jobs.status, ["PENDING", "RUNNING"]),
+              isNotNull(jobs.scheduledAt),
+            ),
+          ),
+      ),
+    );
 }
