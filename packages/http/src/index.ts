@@ -24,6 +24,8 @@ export {
   DOCS_PAGE_CONFIGURATION,
   mountOpenApiDocs,
   type OpenApiDocsOptions,
+  servedOpenApiDocument,
+  unusedDependency,
 } from "./openapi-docs.ts";
 export { openApiOperations, openApiProblems } from "./openapi-rules.ts";
 export { type ServeUntilSignalOptions, serveUntilSignal } from "./serve-until-signal.ts";

@@ -112,3 +112,33 @@ export function mountOpenApiDocs<Variables extends object>(
     }),
   );
 }
+
+/**
+ * The document an app made with mountOpenApiDocs serves at `/openapi.json`, read in process;
+ * throws with the app's answer when it serves none.
+ */
+export async function servedOpenApiDocument(app: {
+  request(path: string): Response | Promise<Response>;
+}): Promise<Record<string, unknown>> {
+  const response = await app.request("/openapi.json");
+  if (response.status !== 200) {
+    throw new Error(`/openapi.json answered ${response.status}: ${await response.text()}`);
+  }
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/**
+ * Stands in for a dependency that a caller promises is never used, as when an app is built only
+ * to read its OpenAPI document: the routes are declared without calling their dependencies.
+ * Any use throws, naming the dependency.
+ */
+export function unusedDependency<T>(name: string): T {
+  return new Proxy(
+    {},
+    {
+      get(_, property) {
+        throw new Error(`${name}.${String(property)} was used, but ${name} is not there to use`);
+      },
+    },
+  ) as T;
+}
