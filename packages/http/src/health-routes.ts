@@ -3,10 +3,19 @@ import type { HttpEnv } from "./create-http-app.ts";
 
 const statusSchema = z.object({ status: z.enum(["ok", "unavailable"]) });
 
+/** The tag of the probes, which every service's document has. */
+export const HEALTH_TAG = {
+  name: "Health",
+  description: "Probes for Kubernetes and load balancers; no credentials needed.",
+};
+
 const livenessRoute = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "checkLiveness",
+  tags: [HEALTH_TAG.name],
   summary: "Liveness: the process serves requests",
+  security: [],
   responses: {
     200: { description: "Alive", content: { "application/json": { schema: statusSchema } } },
   },
@@ -15,7 +24,10 @@ const livenessRoute = createRoute({
 const readinessRoute = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "checkReadiness",
+  tags: [HEALTH_TAG.name],
   summary: "Readiness: the database answers and the service is not shutting down",
+  security: [],
   responses: {
     200: { description: "Ready", content: { "application/json": { schema: statusSchema } } },
     503: { description: "Not ready", content: { "application/json": { schema: statusSchema } } },

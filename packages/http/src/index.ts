@@ -17,8 +17,15 @@ export {
   errorBody,
   errorResponse,
 } from "./errors.ts";
-export { healthRoutes } from "./health-routes.ts";
+export { HEALTH_TAG, healthRoutes } from "./health-routes.ts";
 export { httpMetrics, UNMATCHED_ROUTE } from "./http-metrics.ts";
 export { createHttpServer, REFUSED_BODY_LINGER_MS } from "./http-server.ts";
-export { mountOpenApiDocs, type OpenApiDocsOptions } from "./openapi-docs.ts";
+export {
+  DOCS_PAGE_CONFIGURATION,
+  mountOpenApiDocs,
+  type OpenApiDocsOptions,
+  servedOpenApiDocument,
+  unusedDependency,
+} from "./openapi-docs.ts";
+export { openApiOperations, openApiProblems } from "./openapi-rules.ts";
 export { type ServeUntilSignalOptions, serveUntilSignal } from "./serve-until-signal.ts";

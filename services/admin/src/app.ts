@@ -46,6 +46,13 @@ export function createApp(deps: AdminDeps) {
     description:
       "Tenants, limits and API keys; nodes, all jobs and a platform snapshot. Authenticate with `Authorization: Bearer <admin token>`; tenant API keys are refused.",
     securityScheme: "adminToken",
+    tags: [
+      { name: "Tenants", description: "Tenants, their limits, API keys and queues." },
+      { name: "Jobs", description: "Every tenant's jobs." },
+      { name: "Sweeps", description: "Every tenant's sweeps." },
+      { name: "Nodes", description: "The cluster's nodes and their load." },
+      { name: "Metrics", description: "A snapshot of the whole platform." },
+    ],
   });
   app.use(
     "/admin/*",

@@ -87,6 +87,12 @@ export function createApp(deps: ApiDeps) {
     version: "1.0.0",
     description:
       "Submit SUMO traffic simulations as Kubernetes Jobs and follow them. Authenticate with `Authorization: Bearer <api key>`.",
+    tags: [
+      { name: "Jobs", description: "Submit, read, list, cancel and rerun jobs; read their logs." },
+      { name: "Sweeps", description: "One scenario run over a grid of parameter values." },
+      { name: "Scenarios", description: "Bundles of SUMO input files that jobs run." },
+      { name: "Dashboard", description: "Limits, usage and recent jobs at a glance." },
+    ],
   });
   app.use("/v1/*", tenantAuth(deps));
   const metrics = submissionMetrics(deps.metricsRegistry);

@@ -22,6 +22,8 @@ const adminJobSchema = jobSchema.extend({ tenant_id: z.uuid() }).openapi("AdminJ
 const listJobsRoute = createRoute({
   method: "get",
   path: "/admin/jobs",
+  operationId: "listJobs",
+  tags: ["Jobs"],
   summary: "List all tenants' jobs",
   description: "Newest first; filter by status and tenant; pass `next_cursor` back as `cursor`.",
   security: [{ adminToken: [] }],
@@ -49,6 +51,8 @@ const listJobsRoute = createRoute({
 const cancelJobRoute = createRoute({
   method: "post",
   path: "/admin/jobs/{job_id}/cancel",
+  operationId: "cancelJob",
+  tags: ["Jobs"],
   summary: "Cancel any tenant's job",
   description:
     "As the tenant API's cancel, for any job, recorded as cancelled by an admin: a job that has not ended ends CANCELLED (its Kubernetes Job and pod deleted, if it had them); a cancelled one is answered again; one that ended otherwise is a 409.",

@@ -30,6 +30,8 @@ const nodeSchema = z
 const listNodesRoute = createRoute({
   method: "get",
   path: "/admin/nodes",
+  operationId: "listNodes",
+  tags: ["Nodes"],
   summary: "List the cluster's nodes with their load",
   security: [{ adminToken: [] }],
   responses: {

@@ -30,6 +30,8 @@ const platformMetricsSchema = z
 const platformMetricsRoute = createRoute({
   method: "get",
   path: "/admin/metrics",
+  operationId: "getPlatformMetrics",
+  tags: ["Metrics"],
   summary: "A snapshot of the platform",
   description:
     "Nodes, platform pods by phase and active Kubernetes Jobs, with the database's job counts.",

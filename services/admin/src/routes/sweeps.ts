@@ -23,6 +23,8 @@ const adminSweepSchema = sweepSchema.extend({ tenant_id: z.uuid() }).openapi("Ad
 const listSweepsRoute = createRoute({
   method: "get",
   path: "/admin/sweeps",
+  operationId: "listSweeps",
+  tags: ["Sweeps"],
   summary: "List all tenants' sweeps",
   description: "Newest first, optionally of one tenant, each with its members' counts by status.",
   security,
@@ -52,6 +54,8 @@ const listSweepsRoute = createRoute({
 const cancelSweepRoute = createRoute({
   method: "post",
   path: "/admin/sweeps/{sweep_id}/cancel",
+  operationId: "cancelSweep",
+  tags: ["Sweeps"],
   summary: "Cancel any tenant's sweep",
   description: "As the tenant API's: every member that has not ended is cancelled, by an admin.",
   security,
@@ -70,6 +74,8 @@ const QUEUE_HEAD = 20;
 const tenantQueueRoute = createRoute({
   method: "get",
   path: "/admin/tenants/{tenant_id}/queue",
+  operationId: "getTenantQueue",
+  tags: ["Tenants"],
   summary: "A tenant's queue",
   description: `How many of the tenant's jobs wait in its queue, why the queue waits (its concurrent-job limit or its quota; null when the next is about to start), how many of its jobs are pending or running against its limit, and the first ${QUEUE_HEAD} waiting, next first.`,
   security,

@@ -83,6 +83,8 @@ const tenantIdParam = z.object({ tenant_id: z.string().openapi({ format: "uuid" 
 const createTenantRoute = createRoute({
   method: "post",
   path: "/admin/tenants",
+  operationId: "createTenant",
+  tags: ["Tenants"],
   summary: "Create a tenant",
   description: `Returns the tenant and its first API key, shown once. Limits default to ${DEFAULT_TENANT_LIMITS.cpuLimit} cores, ${DEFAULT_TENANT_LIMITS.memoryLimitGi} GiB and ${DEFAULT_TENANT_LIMITS.maxConcurrentJobs} concurrent jobs.`,
   security,
@@ -123,6 +125,8 @@ const createTenantRoute = createRoute({
 const listTenantsRoute = createRoute({
   method: "get",
   path: "/admin/tenants",
+  operationId: "listTenants",
+  tags: ["Tenants"],
   summary: "List tenants by name",
   security,
   request: {
@@ -147,6 +151,8 @@ const listTenantsRoute = createRoute({
 const getTenantRoute = createRoute({
   method: "get",
   path: "/admin/tenants/{tenant_id}",
+  operationId: "getTenant",
+  tags: ["Tenants"],
   summary: "Show a tenant with its API keys",
   security,
   request: { params: tenantIdParam },
@@ -166,6 +172,8 @@ const getTenantRoute = createRoute({
 const updateLimitsRoute = createRoute({
   method: "patch",
   path: "/admin/tenants/{tenant_id}",
+  operationId: "updateTenantLimits",
+  tags: ["Tenants"],
   summary: "Change a tenant's limits",
   description:
     "The tenant's ResourceQuota follows within moments (the scheduler applies it). Jobs already admitted keep running.",
@@ -200,6 +208,8 @@ const updateLimitsRoute = createRoute({
 const issueKeyRoute = createRoute({
   method: "post",
   path: "/admin/tenants/{tenant_id}/api-keys",
+  operationId: "issueApiKey",
+  tags: ["Tenants"],
   summary: "Issue a new API key",
   description:
     "For rotation without downtime: issue a new key, move clients to it, then revoke the old one.",
@@ -217,6 +227,8 @@ const issueKeyRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: "delete",
   path: "/admin/tenants/{tenant_id}/api-keys/{key_id}",
+  operationId: "revokeApiKey",
+  tags: ["Tenants"],
   summary: "Revoke an API key",
   security,
   request: {

@@ -62,6 +62,8 @@ const dashboardSchema = z
 const dashboardRoute = createRoute({
   method: "get",
   path: "/v1/dashboard",
+  operationId: "getDashboard",
+  tags: ["Dashboard"],
   summary: "The tenant's dashboard",
   description:
     "Limits against current usage (database and ResourceQuota), running pods, job counts by status, the running jobs with their progress, and the 20 most recent jobs.",

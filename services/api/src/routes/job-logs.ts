@@ -30,6 +30,8 @@ const jobLogsSchema = z
 const jobLogsRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{job_id}/logs",
+  operationId: "getJobLogs",
+  tags: ["Jobs"],
   summary: "Read a job's log",
   description: `The last \`tail\` lines (at most ${MAX_LOG_TAIL}): live from the pod while it exists, from the database after Kubernetes deletes it. With \`follow=true\` the answer is \`text/plain\`, streaming new lines until the pod ends or the follow reaches its longest time (LOG_FOLLOW_MAX_SECONDS; the \`Sumo-Follow-Ends-At\` header says when), whichever comes first; follow again to go on. A tenant holds a limited number of follows at once (LOG_FOLLOW_MAX_PER_TENANT per api replica): one more gets 429 \`too_many_log_follows\`.`,
   security: [{ bearerAuth: [] }],
@@ -37,7 +39,8 @@ const jobLogsRoute = createRoute({
     params: z.object({ job_id: z.string().openapi({ format: "uuid" }) }),
     query: z.object({
       tail: z.coerce.number().int().min(1).max(MAX_LOG_TAIL).default(MAX_LOG_TAIL),
-      follow: z.stringbool().default(false),
+      // Read from the query's text; the document says what clients send, a boolean.
+      follow: z.stringbool().default(false).openapi({ type: "boolean", default: false }),
     }),
   },
   responses: {

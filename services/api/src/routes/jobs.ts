@@ -53,6 +53,8 @@ const idempotencyKeyHeader = z.object({
 const submitJobRoute = createRoute({
   method: "post",
   path: "/v1/jobs",
+  operationId: "submitJob",
+  tags: ["Jobs"],
   summary: "Submit a simulation job",
   description:
     "Queues a job for the tenant. A job larger than the tenant's CPU or memory limit can never run and is refused (422); at the concurrent-job limit the answer is 429 with Retry-After. Send an `Idempotency-Key` to retry safely: the same key and body return the first response.",
@@ -83,6 +85,8 @@ const submitJobRoute = createRoute({
 const getJobRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{job_id}",
+  operationId: "getJob",
+  tags: ["Jobs"],
   summary: "Get a job",
   description:
     "The job's status and history from the database, with its run parameters (`scenario`), its progress while it runs (read from its log, at most about 10 s old) and its result once it ended.",
@@ -100,6 +104,8 @@ const getJobRoute = createRoute({
 const listJobsRoute = createRoute({
   method: "get",
   path: "/v1/jobs",
+  operationId: "listJobs",
+  tags: ["Jobs"],
   summary: "List jobs",
   description:
     "The tenant's jobs, newest first, optionally in one status. Pass `next_cursor` from a page as `cursor` to get the next one.",
@@ -128,6 +134,8 @@ const listJobsRoute = createRoute({
 const cancelJobRoute = createRoute({
   method: "post",
   path: "/v1/jobs/{job_id}/cancel",
+  operationId: "cancelJob",
+  tags: ["Jobs"],
   summary: "Cancel a job",
   description:
     "Ends a job that has not ended as CANCELLED, with when and by whom. A queued job never reaches Kubernetes; a pending or running one has its Kubernetes Job and pod deleted (the simulation is stopped with SIGTERM; its log up to then is kept). Its concurrent-job slot is free at once. Cancelling a cancelled job answers it again; a job that ended otherwise is a 409.",
@@ -145,6 +153,8 @@ const cancelJobRoute = createRoute({
 const rerunJobRoute = createRoute({
   method: "post",
   path: "/v1/jobs/{job_id}/rerun",
+  operationId: "rerunJob",
+  tags: ["Jobs"],
   summary: "Run a job again",
   description:
     "Submits a new job with the job's scenario (the same bundle, by content, whatever the scenario has become since), parameters and resources, linked to it both ways (`rerun_of` on the new job, `reruns` on the old). The body may override run parameters, such as the seed. It is a submission like any other: the same limits, 429 at the concurrent-job limit, and `Idempotency-Key`.",

@@ -58,6 +58,8 @@ export function uploadScenarioRoute(limits: BundleLimits) {
   return createRoute({
     method: "post",
     path: "/v1/scenarios",
+    operationId: "uploadScenario",
+    tags: ["Scenarios"],
     summary: "Upload a scenario",
     description: `Stores a bundle of SUMO input files under a name: a .tar.gz or .zip with one .sumocfg (or \`config\` naming which) and every file it references. The bundle is at most ${limits.maxBundleBytes} bytes (what one job carries to its pod in a Kubernetes ConfigMap, which holds at most 1 MiB), at most ${limits.maxFiles} files and ${limits.maxUncompressedBytes} bytes uncompressed; only regular files and directories, no paths leaving the bundle. Identical bundles are stored once.`,
     security,
@@ -87,6 +89,8 @@ export function uploadScenarioRoute(limits: BundleLimits) {
 const listScenariosRoute = createRoute({
   method: "get",
   path: "/v1/scenarios",
+  operationId: "listScenarios",
+  tags: ["Scenarios"],
   summary: "List scenarios",
   description:
     "The tenant's scenarios, newest first. Pass `next_cursor` from a page as `cursor` to get the next one.",
@@ -116,6 +120,8 @@ const listScenariosRoute = createRoute({
 const getScenarioRoute = createRoute({
   method: "get",
   path: "/v1/scenarios/{scenario_id}",
+  operationId: "getScenario",
+  tags: ["Scenarios"],
   summary: "Get a scenario",
   security,
   request: { params: scenarioParams },
@@ -131,6 +137,8 @@ const getScenarioRoute = createRoute({
 const downloadBundleRoute = createRoute({
   method: "get",
   path: "/v1/scenarios/{scenario_id}/bundle",
+  operationId: "downloadScenarioBundle",
+  tags: ["Scenarios"],
   summary: "Download a scenario's bundle",
   description: "The bundle exactly as uploaded; its ETag is its SHA-256.",
   security,
@@ -150,6 +158,8 @@ const downloadBundleRoute = createRoute({
 const deleteScenarioRoute = createRoute({
   method: "delete",
   path: "/v1/scenarios/{scenario_id}",
+  operationId: "deleteScenario",
+  tags: ["Scenarios"],
   summary: "Delete a scenario",
   description:
     "Jobs keep the bundle they were submitted with: deleting a scenario changes nothing a past or waiting job runs.",

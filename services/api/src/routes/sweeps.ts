@@ -31,6 +31,8 @@ const sweepIdParams = z.object({ sweep_id: z.string().openapi({ format: "uuid" }
 const createSweepRoute = createRoute({
   method: "post",
   path: "/v1/sweeps",
+  operationId: "createSweep",
+  tags: ["Sweeps"],
   summary: "Create a sweep",
   description: `Runs one scenario with every combination of the values \`vary\` gives (their cartesian product, 1 to ${MAX_SWEEP_MEMBERS.toLocaleString("en")} members), each member a job of its own over the shared \`parameters\`. All members are accepted at once, in one transaction, and wait in the tenant's queue (QUEUED): they start first in, first out as the tenant's concurrent-job limit and quota allow. Every member is checked as a submission is; one that would be refused refuses the whole sweep.`,
   security,
@@ -55,6 +57,8 @@ const createSweepRoute = createRoute({
 const listSweepsRoute = createRoute({
   method: "get",
   path: "/v1/sweeps",
+  operationId: "listSweeps",
+  tags: ["Sweeps"],
   summary: "List sweeps",
   description: "The tenant's sweeps, newest first, each with its members' counts by status.",
   security,
@@ -80,6 +84,8 @@ const listSweepsRoute = createRoute({
 const getSweepRoute = createRoute({
   method: "get",
   path: "/v1/sweeps/{sweep_id}",
+  operationId: "getSweep",
+  tags: ["Sweeps"],
   summary: "Get a sweep",
   description:
     "The sweep, its members' counts by status and progress, and its results: each number of the run summary aggregated over the members that succeeded. `GET /v1/jobs?sweep_id=` lists the members.",
@@ -97,6 +103,8 @@ const getSweepRoute = createRoute({
 const cancelSweepRoute = createRoute({
   method: "post",
   path: "/v1/sweeps/{sweep_id}/cancel",
+  operationId: "cancelSweep",
+  tags: ["Sweeps"],
   summary: "Cancel a sweep",
   description:
     "Cancels every member that has not ended, as POST /v1/jobs/{id}/cancel does one (queued ones never start; pending and running ones have their Kubernetes Jobs deleted). Members that ended keep their results. Idempotent.",
