@@ -16,12 +16,17 @@ import {
 } from "./e2e-context.ts";
 
 const TTL_SECONDS = 5;
+const RESYNC_SECONDS = 5;
 let ctx: E2eContext;
 let tenant: TenantClient;
 
 beforeAll(async () => {
   ctx = await startE2eContext({
-    env: { scheduler: { JOB_TTL_SECONDS_AFTER_FINISHED: String(TTL_SECONDS) } },
+    env: {
+      scheduler: { JOB_TTL_SECONDS_AFTER_FINISHED: String(TTL_SECONDS) },
+      // Deleted Jobs' last states are remembered for ten resyncs: the memory test's wait.
+      reconciler: { RESYNC_INTERVAL_SECONDS: String(RESYNC_SECONDS) },
+    },
   });
   tenant = await ctx.createTenant({ maxConcurrentJobs: 5 });
 });

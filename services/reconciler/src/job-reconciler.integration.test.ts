@@ -58,3 +58,41 @@ it("times failed resyncs and restarts watches that failed", async () => {
   });
   await reconciler.stop();
 });
+
+it("leads again with a new reconciler on the same metrics, whose held structures the gauge then shows", async () => {
+  // A replica that loses its lead and wins it back makes a new JobReconciler: every metric it
+  // registers must survive a second one on the same registry.
+  const metricsRegistry = new Registry();
+  const kubeConfig = unreachableCluster();
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const lead = () =>
+    new JobReconciler({
+      db: database.db,
+      batch,
+      core,
+      informers: platformInformers(kubeConfig, { batch, core }),
+      logger: pino({ level: "silent" }),
+      resyncIntervalMs: 60_000,
+      logTailLines: 10,
+      logTailBytes: 1024 * 1024,
+      logLineMaxBytes: 16 * 1024,
+      vanishedGraceMs: 30_000,
+      concurrency: 1,
+      metricsRegistry,
+      watchRestartDelayMs: 20,
+    });
+  const held = async () =>
+    (await metricsRegistry.getSingleMetric("sumo_reconciler_held")?.get())?.values.map(
+      (v) => v.labels.structure,
+    ) ?? [];
+  const first = lead();
+  await first.start();
+  expect(await held()).toContain("converged");
+  await first.stop();
+  expect(await held()).toEqual([]);
+  const second = lead();
+  await second.start();
+  expect(await held()).toContain("converged");
+  await second.stop();
+});

@@ -94,7 +94,6 @@ export class JobReconciler {
           "reconciling a job failed; retrying",
         ),
     });
-    heldJobsGauge(deps.metricsRegistry, () => this.heldJobs());
     this.#watches = new PlatformWatches({
       informers: deps.informers,
       logger: deps.logger,
@@ -106,12 +105,14 @@ export class JobReconciler {
   }
 
   async start(): Promise<void> {
+    heldJobsGauge(this.#deps.metricsRegistry).readFrom(this.#held);
     await this.#watches.start();
     await this.resync();
     this.#resyncTimer = setInterval(() => void this.resync(), this.#deps.resyncIntervalMs);
   }
 
   async stop(): Promise<void> {
+    heldJobsGauge(this.#deps.metricsRegistry).stopReading(this.#held);
     clearInterval(this.#resyncTimer);
     await this.#watches.stop();
     await this.#queue.stop();
@@ -155,6 +156,9 @@ export class JobReconciler {
       this.#converged.delete(jobId);
     }
   }
+
+  /** What the sumo_reconciler_held gauge reads while this reconciler runs. */
+  readonly #held = () => this.heldJobs();
 
   /** Drops all the reconciler holds of a job. */
   #forget(jobId: string, namespace: string | undefined): void {

@@ -77,17 +77,33 @@ function changeTime(observed: ObservedJobStatus): Date | null {
 
 /**
  * `sumo_reconciler_held{structure}`: how many jobs (or objects) each in-memory structure of the
- * reconciler holds, read at each scrape from `held` (JobReconciler.heldJobs). It stays within
- * the jobs not yet ended and those whose objects Kubernetes still has, however many have ended.
+ * leading reconciler holds, read at each scrape from the source set last (JobReconciler.heldJobs;
+ * a replica leads again with a new JobReconciler, so the gauge is made once per registry and
+ * its source replaced). It stays within the jobs not yet ended and those whose objects
+ * Kubernetes still has, however many have ended. Nothing while the replica does not lead.
  */
-export function heldJobsGauge(registry: Registry, held: () => Record<string, number>): void {
+export const heldJobsGauge = perRegistry((registry: Registry) => {
+  let source: (() => Record<string, number>) | undefined;
   new Gauge<"structure">({
     name: "sumo_reconciler_held",
-    help: "Jobs or objects each in-memory structure of the reconciler holds: converged (jobs known in step), deletedJobs (deleted Jobs' last states), cachedJobs and cachedPods (the watches' caches), waiting, running and failing (the reconcile queue).",
+    help: "Jobs or objects each in-memory structure of the leading reconciler holds: converged (jobs known in step), deletedJobs (deleted Jobs' last states), cachedJobs and cachedPods (the watches' caches), waiting, running and failing (the reconcile queue).",
     labelNames: ["structure"],
     registers: [registry],
     collect() {
-      for (const [structure, count] of Object.entries(held())) this.set({ structure }, count);
+      this.reset();
+      for (const [structure, count] of Object.entries(source?.() ?? {})) {
+        this.set({ structure }, count);
+      }
     },
   });
-}
+  return {
+    /** Reads `held` from now on. */
+    readFrom(held: () => Record<string, number>): void {
+      source = held;
+    },
+    /** Stops reading `held`, unless another source replaced it meanwhile. */
+    stopReading(held: () => Record<string, number>): void {
+      if (source === held) source = undefined;
+    },
+  };
+});
