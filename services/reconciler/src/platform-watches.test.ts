@@ -1,0 +1,78 @@
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { makeKubernetesJob } from "@sumo/kubernetes/testing";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { type CachedInformer, PlatformWatches } from "./platform-watches.ts";
+
+// What the watches make of the events their informers hand them. The informers here replay
+// events a test chooses (the client library's informer interface, with nothing behind it);
+// what the real watches see of a real cluster is the end-to-end suite's.
+
+/** An informer that hands its listeners the events `emit` gives it, and caches nothing. */
+function replayingInformer<T extends object>() {
+  const listeners = new Map<string, ((object: T) => void)[]>();
+  const informer = {
+    on(verb: string, listener: (object: T) => void) {
+      listeners.set(verb, [...(listeners.get(verb) ?? []), listener]);
+    },
+    off() {},
+    start: async () => {},
+    stop: async () => {},
+    list: () => [],
+    get: () => undefined,
+  };
+  return {
+    informer: informer as unknown as CachedInformer<T>,
+    emit(verb: "add" | "update" | "delete", object: T) {
+      for (const listener of listeners.get(verb) ?? []) listener(object);
+    },
+  };
+}
+
+async function startedWatches() {
+  const jobs = replayingInformer<V1Job>();
+  const pods = replayingInformer<V1Pod>();
+  const changed: string[] = [];
+  const watches = new PlatformWatches({
+    informers: { jobs: () => jobs.informer, pods: () => pods.informer },
+    logger: pino({ level: "silent" }),
+    onChange: (jobId) => changed.push(jobId),
+    onRestart: () => {},
+    restartDelayMs: 10,
+    deletedJobMemoryMs: 60_000,
+  });
+  await watches.start();
+  return { watches, jobs, changed };
+}
+
+/** A deleted Job of `jobId` in `namespace`, its verdict Failed. */
+function deletedJob(jobId: string, namespace: string, name?: string): V1Job {
+  const job = makeKubernetesJob(jobId, { conditions: [{ type: "Failed", reason: "Planted" }] });
+  return { ...job, metadata: { ...job.metadata, namespace, ...(name && { name }) } };
+}
+
+describe("a deleted Job's last state", () => {
+  const jobId = "01a24ed8-4c1c-72cc-8b5b-a1fafd48af6b";
+  const tenantNamespace = "sumo-tenant-a";
+
+  it("counts for the job only in its tenant namespace and under its name", async () => {
+    const { watches, jobs } = await startedWatches();
+    // Labelled as the job's, but elsewhere, or under another name: not the job's.
+    jobs.emit("delete", deletedJob(jobId, "sumo-tenant-b"));
+    jobs.emit("delete", deletedJob(jobId, "default"));
+    jobs.emit("delete", deletedJob(jobId, tenantNamespace, "another-name"));
+    expect(watches.cached(jobId, tenantNamespace).deletedJob).toBeUndefined();
+    expect(watches.held().deletedJobs).toBe(2);
+
+    const own = deletedJob(jobId, tenantNamespace);
+    jobs.emit("delete", own);
+    expect(watches.cached(jobId, tenantNamespace).deletedJob).toBe(own);
+    // One planted elsewhere afterwards does not replace it.
+    jobs.emit("delete", deletedJob(jobId, "sumo-tenant-b"));
+    expect(watches.cached(jobId, tenantNamespace).deletedJob).toBe(own);
+
+    watches.forgetDeletedJob(jobId, tenantNamespace);
+    expect(watches.cached(jobId, tenantNamespace).deletedJob).toBeUndefined();
+    await watches.stop();
+  });
+});
