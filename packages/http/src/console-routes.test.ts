@@ -40,9 +40,7 @@ describe("consoleRoutes", () => {
       expect(await response.text()).toBe(INDEX);
       expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
       expect(response.headers.get("cache-control")).toBe("no-cache");
-      expect(response.headers.get("content-security-policy")).toBe(
-        CONSOLE_CONTENT_SECURITY_POLICY,
-      );
+      expect(response.headers.get("content-security-policy")).toBe(CONSOLE_CONTENT_SECURITY_POLICY);
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     }
     expect(CONSOLE_CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
