@@ -31,6 +31,15 @@ export class ConsolePage {
   constructor(page: Page) {
     this.page = page;
     page.on("pageerror", (error) => this.problems.push(`${page.url()}: uncaught ${error.message}`));
+    page.on("response", (response) => {
+      if (
+        response.url().includes("/console/") &&
+        !response.url().includes("/v1/") &&
+        response.status() >= 400
+      ) {
+        this.problems.push(`${page.url()}: ${response.url()} answered ${response.status()}`);
+      }
+    });
     page.on("console", (message) => {
       // A refused API call logs its status as an error; the tests expect those (422, 429, ...):
       // what must not happen is anything the Content-Security-Policy refused, or a script error.

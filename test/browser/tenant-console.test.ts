@@ -53,6 +53,8 @@ const alert = () => page().getByRole("alert");
 const heading = (name: string | RegExp) => page().getByRole("heading", { level: 1, name });
 const jobIdOfUrl = () => /\/console\/jobs\/([0-9a-f-]{36})$/.exec(page().url())?.[1];
 const statusBadge = () => page().locator(".page-header .status");
+/** How the console shows a job id in tables: its last 8 digits (UUIDv7 start with the time). */
+const shortId = (id: string | undefined) => (id ?? "").slice(-8);
 
 describe("the tenant console", () => {
   it("serves its page under a strict Content-Security-Policy", async () => {
@@ -124,7 +126,7 @@ describe("the tenant console", () => {
   it("submits jobs from the form, and shows the API's 422 and 429", async () => {
     await nav("Submit a job").click();
     await heading("Submit a job").waitFor();
-    await page().getByLabel("Scenario").selectOption("e2e");
+    await page().getByLabel("Scenario", { exact: true }).selectOption("e2e");
     expect(await page().locator("#cpu-hint").innerText()).toBe("Your limit: 4 cores");
     await page().getByLabel("CPU (cores)").fill("64");
     await page().getByRole("button", { name: "Submit" }).click();
@@ -141,7 +143,8 @@ describe("the tenant console", () => {
     jobs.watched = jobIdOfUrl();
 
     await nav("Submit a job").click();
-    await page().getByLabel("Scenario").selectOption("e2e");
+    await heading("Submit a job").waitFor();
+    await page().getByLabel("Scenario", { exact: true }).selectOption("e2e");
     await page().getByLabel("End (s)").fill("60000");
     await page().getByRole("button", { name: "Submit" }).click();
     await page().waitForURL(/\/console\/jobs\/[0-9a-f-]{36}$/);
@@ -150,7 +153,8 @@ describe("the tenant console", () => {
 
     // Two jobs pend or run: the tenant's limit.
     await nav("Submit a job").click();
-    await page().getByLabel("Scenario").selectOption("e2e");
+    await heading("Submit a job").waitFor();
+    await page().getByLabel("Scenario", { exact: true }).selectOption("e2e");
     await page().getByRole("button", { name: "Submit" }).click();
     await alert().waitFor();
     const refusal = await alert().innerText();
@@ -182,7 +186,7 @@ describe("the tenant console", () => {
     await nav("Dashboard").click();
     const running = page()
       .locator(".running-jobs li")
-      .filter({ hasText: jobId.slice(0, 8) });
+      .filter({ hasText: shortId(jobId) });
     await running.waitFor({ timeout: WAIT_MS });
     expect(await running.getByRole("progressbar").count()).toBe(1);
     const cpu =
@@ -192,7 +196,7 @@ describe("the tenant console", () => {
     // The dashboard refreshes itself: the job ends there without a reload.
     await page()
       .locator("tbody tr")
-      .filter({ hasText: jobId.slice(0, 8) })
+      .filter({ hasText: shortId(jobId) })
       .filter({ hasText: "SUCCEEDED" })
       .waitFor({ timeout: WAIT_MS });
     expect(await running.count()).toBe(0);
@@ -202,7 +206,7 @@ describe("the tenant console", () => {
   it("shows the job SUCCEEDED with its result and its log", async () => {
     const jobId = jobs.watched ?? "";
     await page()
-      .getByRole("link", { name: jobId.slice(0, 8) })
+      .getByRole("link", { name: shortId(jobId) })
       .first()
       .click();
     await statusBadge().filter({ hasText: "SUCCEEDED" }).waitFor({ timeout: WAIT_MS });
@@ -268,7 +272,7 @@ describe("the tenant console", () => {
     await page().getByLabel("Status").selectOption("CANCELLED");
     await page().waitForURL(/\?status=CANCELLED$/);
     await rowsAre(1);
-    expect(await rows.innerText()).toContain((jobs.cancelled ?? "").slice(0, 8));
+    expect(await rows.innerText()).toContain(shortId(jobs.cancelled));
 
     await page().getByLabel("Status").selectOption("SUCCEEDED");
     await rowsAre(20); // 22 SUCCEEDED: the watched job and the 21 above
@@ -278,7 +282,7 @@ describe("the tenant console", () => {
     await ui.check("jobs");
     await page().getByRole("button", { name: "Newer" }).click();
     await rowsAre(20);
-    expect(await rows.first().innerText()).toContain((jobs.watched ?? "").slice(0, 8));
+    expect(await rows.first().innerText()).toContain(shortId(jobs.watched));
     expect(await ui.isSameDocument()).toBe(true);
   });
 
@@ -288,10 +292,10 @@ describe("the tenant console", () => {
     await ui.check("sweeps-empty");
     await page().getByRole("link", { name: "Create a sweep" }).click();
     await heading("Create a sweep").waitFor();
-    await page().getByLabel("Scenario").selectOption("e2e");
+    await page().getByLabel("Scenario", { exact: true }).selectOption("e2e");
     await page().getByLabel("Seed: from").fill("1");
     await page().getByLabel("Seed: to").fill("3");
-    await page().getByLabel("End (s)", { exact: true }).selectOption("list");
+    await page().getByLabel("End (s) varies").selectOption("list");
     await page().getByLabel("End (s): values").fill("100, 200");
     expect(await page().locator(".member-count").innerText()).toBe("6 members");
     await page().getByLabel("CPU (cores)").fill("64");

@@ -58,6 +58,8 @@ async function buildConsole(name: ConsoleName, dir: string): Promise<BuiltConsol
     entryNames: "[name]-[hash]",
     chunkNames: "shared-[hash]",
     assetNames: "[name]-[hash]",
+    // What the code refers to (the icon) by its URL on the service.
+    publicPath: `${CONSOLE_BASE_PATH}assets/`,
     loader: { ".svg": "file" },
     legalComments: "linked",
     metafile: true,

@@ -38,9 +38,12 @@ export function formatNumber(value: number, digits = 2): string {
   return value.toLocaleString(undefined, { maximumFractionDigits: digits });
 }
 
-/** The first block of a UUID: enough to tell jobs apart in a table. */
+/**
+ * A UUID's last 8 hex digits: enough to tell jobs apart in a table. Not its first: the ids are
+ * UUIDv7, whose first 12 digits are the time, the same for jobs submitted together.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return id.slice(-8);
 }
 
 export function formatPercent(fraction: number): string {

@@ -115,7 +115,7 @@ export default function NewSweep() {
             return (
               <div class="vary-row form-grid" key={parameter.name}>
                 <div class="field">
-                  <label for={`${id}-how`}>{parameter.label}</label>
+                  <label for={`${id}-how`}>{parameter.label} varies</label>
                   <select
                     id={`${id}-how`}
                     value={field.how}
@@ -125,9 +125,9 @@ export default function NewSweep() {
                       })
                     }
                   >
-                    <option value="fixed">not varied</option>
-                    <option value="list">a list of values</option>
-                    <option value="range">a range</option>
+                    <option value="fixed">not</option>
+                    <option value="list">over a list of values</option>
+                    <option value="range">over a range</option>
                   </select>
                 </div>
                 {field.how === "list" && (
