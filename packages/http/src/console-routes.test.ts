@@ -80,7 +80,7 @@ describe("consoleRoutes", () => {
     const app = await appServing(dir);
     const missing = await app.request("/console/assets/main-ZZZZZZZZ.js");
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe("not_found");
+    expect(((await missing.json()) as any).error.code).toBe("not_found");
     expect((await app.request("/v1/other")).status).toBe(200);
     expect((await app.request("/consoles")).status).toBe(404);
   });
@@ -88,7 +88,7 @@ describe("consoleRoutes", () => {
   it("answers 503 saying how to build it when there is no built console", async () => {
     const response = await (await appServing(undefined)).request("/console/");
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(body.error.code).toBe("service_unavailable");
     expect(body.error.message).toContain("pnpm --filter @sumo/console build");
   });
