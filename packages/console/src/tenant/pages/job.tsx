@@ -350,7 +350,16 @@ function JobLog({ job }: { job: Job }) {
       }, REFOLLOW_DELAY_MS);
     };
     setProblem(undefined);
-    (phase === "follow" ? follow() : read()).catch((error: unknown) => {
+    // A follow refused (the tenant holds its most follows: 429) still shows the log as it is.
+    const show =
+      phase === "follow"
+        ? follow().catch((error: unknown) => {
+            if (signal.aborted) throw error;
+            setProblem(asProblem(error));
+            return read();
+          })
+        : read();
+    show.catch((error: unknown) => {
       if (!signal.aborted) setProblem(asProblem(error));
     });
     return () => controller.abort();
