@@ -12,6 +12,7 @@ import { makeJob } from "@sumo/db/testing";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2eContext, startE2eContext, type TenantClient } from "../e2e/e2e-context.ts";
+import { pollUntil } from "../poll-until.ts";
 import { gridBundle } from "../scenario-bundle.ts";
 import { launchChromium } from "./chromium.ts";
 import { ConsolePage } from "./console-page.ts";
@@ -260,13 +261,15 @@ describe("the tenant console", () => {
     await heading("Jobs").waitFor();
     await ui.markDocument();
     const rows = page().locator("main tbody tr");
-    const rowsAre = async (count: number) =>
-      page().waitForFunction(
-        `document.querySelectorAll("main tbody tr").length === ${count}`,
-        null,
-        {
-          timeout: WAIT_MS,
+    // (Not page.waitForFunction: it evaluates a string predicate with eval, which the CSP forbids.)
+    const rowsAre = (count: number) =>
+      pollUntil(
+        `${count} rows`,
+        async () => {
+          const seen = await rows.count();
+          return seen === count ? { done: true, value: seen } : { done: false, seen };
         },
+        { timeoutMs: WAIT_MS, intervalMs: 100 },
       );
 
     await page().getByLabel("Status").selectOption("CANCELLED");
