@@ -213,7 +213,7 @@ describe("the tenant console", () => {
     await statusBadge().filter({ hasText: "SUCCEEDED" }).waitFor({ timeout: WAIT_MS });
     const result = page().getByRole("definition").first();
     await result.waitFor();
-    const summary = await page().locator("[aria-label='Run summary']").innerText();
+    const summary = await page().locator(".run-summary").innerText();
     const job = await tenant.job(jobId);
     expect(job.status).toBe("SUCCEEDED");
     expect(summary).toContain(`${job.result?.vehicles.inserted} inserted`);

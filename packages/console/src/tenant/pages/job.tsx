@@ -196,7 +196,7 @@ function Timeline({ job }: { job: Job }) {
 function RunSummary({ result }: { result: NonNullable<Job["result"]> }) {
   const v = result.vehicles;
   return (
-    <dl class="facts" aria-label="Run summary">
+    <dl class="facts run-summary">
       <dt>Simulated</dt>
       <dd>
         {formatNumber(result.simulated_seconds, 0)} s in {formatDuration(result.wall_seconds)} (
