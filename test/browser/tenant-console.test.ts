@@ -135,10 +135,10 @@ describe("the tenant console", () => {
     expect(await alert().innerText()).toContain("job_exceeds_tenant_limits");
     await ui.check("submit-refused");
 
-    // Simulated runs last end/100 seconds: long enough to watch, then one to cancel.
+    // Simulated runs last end/100 seconds: a minute to watch on two pages, then one to cancel.
     await page().getByLabel("CPU (cores)").fill("0.5");
     await page().getByLabel("Memory (GiB)").fill("0.5");
-    await page().getByLabel("End (s)").fill("2500");
+    await page().getByLabel("End (s)").fill("6000");
     await page().getByRole("button", { name: "Submit" }).click();
     await page().waitForURL(/\/console\/jobs\/[0-9a-f-]{36}$/);
     jobs.watched = jobIdOfUrl();
