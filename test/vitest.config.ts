@@ -9,6 +9,7 @@ const E2E_TESTS = [
   "helm/**/*.test.ts",
   "e2e/**/*.test.ts",
   "bad-input/**/*.test.ts",
+  "browser/**/*.test.ts",
 ];
 
 export default defineConfig({

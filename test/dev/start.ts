@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { buildConsoles } from "@sumo/console/build";
 import { hashApiKey } from "@sumo/db/api-keys";
 import { createDatabaseClient } from "@sumo/db/client";
 import { DATA_DIR, startEmbeddedPostgres } from "@sumo/db/embedded";
@@ -58,6 +59,10 @@ if (!process.env.KUBECONFIG) {
 const kubeconfig = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 const demoRunsForReal = cluster ? await placeDemoTenantOnRealNode() : false;
 
+// The api serves the console from its build: made afresh from the source (esbuild, well under a second).
+say("sumo-k8 dev: building the web console");
+await buildConsoles();
+
 let stopping = false;
 const platform = new PlatformProcesses({
   databaseUrl: servicesDatabaseUrl,
@@ -92,8 +97,10 @@ const uploadExample = [
   `  -H "Authorization: Bearer ${demoApiKey}" \\`,
   `  -F name=my-city -F bundle=@my-city.tar.gz`,
 ].join("\n");
+const consoleUrl = `${apiUrl}/console/`;
 const credentials = {
   api_url: apiUrl,
+  console_url: consoleUrl,
   api_docs: `${apiUrl}/docs`,
   demo_tenant: DEMO_TENANT,
   demo_api_key: demoApiKey,
@@ -112,6 +119,7 @@ await writePrivateFile(CREDENTIALS_FILE, `${JSON.stringify(credentials, null, 2)
 
 say(`
 sumo-k8 is running.
+  tenant console ${consoleUrl}  (sign in with the demo API key below)
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
   demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}, scenario ${DEMO_SCENARIO}
   demo jobs run  ${demoRunsForReal ? "on the local cluster's real node: SUMO really simulates" : "on simulated (KWOK) nodes: the runner's contract, not SUMO"}

@@ -1,6 +1,13 @@
 export { clientAddress } from "./client-address.ts";
 export { answerClientErrors } from "./client-errors.ts";
 export {
+  CONSOLE_CONTENT_SECURITY_POLICY,
+  CONSOLE_PATH,
+  type ConsoleAssets,
+  consoleRoutes,
+  readConsoleAssets,
+} from "./console-routes.ts";
+export {
   createHttpApp,
   type HttpAppOptions,
   type HttpEnv,

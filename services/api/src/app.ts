@@ -2,7 +2,15 @@ import { type Database, isDatabaseUnavailable } from "@sumo/db/client";
 import { cancelJob } from "@sumo/db/job-cancellation";
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS } from "@sumo/db/schema";
 import { databaseReachability } from "@sumo/db/service-database";
-import { ApiError, createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import {
+  ApiError,
+  CONSOLE_PATH,
+  type ConsoleAssets,
+  consoleRoutes,
+  createHttpApp,
+  healthRoutes,
+  mountOpenApiDocs,
+} from "@sumo/http";
 import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
@@ -57,6 +65,8 @@ export interface ApiDeps {
   maxLogFollowMs?: number;
   /** True once SIGTERM arrived: readiness turns 503 so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
+  /** The built tenant console, served at /console/; without it /console/ answers 503. */
+  console?: ConsoleAssets;
 }
 
 /** The tenant API as a hono app: no environment, no globals; tests call it in process. */
@@ -82,6 +92,8 @@ export function createApp(deps: ApiDeps) {
       isReady: async () => !deps.isShuttingDown?.() && (await databaseReachable()),
     }),
   );
+  // The tenant console calls this API from the same origin, with the tenant's key.
+  app.route(CONSOLE_PATH, consoleRoutes(deps.console));
   mountOpenApiDocs(app, {
     title: "sumo-k8 tenant API",
     version: "1.0.0",

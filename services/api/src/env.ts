@@ -99,6 +99,10 @@ export const apiEnvSchema = z.object({
       description:
         "Hours an `Idempotency-Key` replays the submission it came with; after that the same key submits a new job. The scheduler's retention sweep deletes expired keys.",
     }),
+  CONSOLE_DIR: z.string().optional().meta({
+    description:
+      "The built tenant console (index.html, assets/), read at start and served at /console/; unset: packages/console/dist/tenant, the build's output. Without one, /console/ answers 503.",
+  }),
   ...shutdownEnv,
   ...logLevelEnv("`reqId` on every request's lines"),
 });

@@ -1,9 +1,11 @@
 // Boots the tenant API: parse env, connect, migrate, listen (tenants on PORT, Prometheus on
 // METRICS_PORT); drain and close on SIGTERM.
+
+import { fileURLToPath } from "node:url";
 import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { openServiceDatabase } from "@sumo/db/service-database";
-import { serveUntilSignal } from "@sumo/http";
+import { type ConsoleAssets, readConsoleAssets, serveUntilSignal } from "@sumo/http";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
@@ -45,6 +47,19 @@ try {
 const apiKeyCache = new ApiKeyCache({ databaseUrl: database.url, logger });
 await apiKeyCache.start();
 
+// The tenant console's files, read once; the api serves its API without them. By default where
+// packages/console's build writes them in the repository's layout (which the image keeps): not
+// a package dependency, since the console depends, through the typed client, on this api.
+const consoleDir =
+  env.CONSOLE_DIR ??
+  fileURLToPath(new URL("../../../packages/console/dist/tenant/", import.meta.url));
+const consoleAssets: ConsoleAssets | undefined = await readConsoleAssets(consoleDir).catch(
+  (error: unknown) => {
+    logger.warn({ err: error, consoleDir }, "no built console: /console/ answers 503");
+    return undefined;
+  },
+);
+
 const metricsRegistry = createMetricsRegistry({ service: "api" });
 const metricsServer = new MetricsServer({
   registry: metricsRegistry,
@@ -82,6 +97,7 @@ const app = createApp({
     maxConcurrentBatches: env.SUBMIT_CONCURRENT_BATCHES,
   },
   isShuttingDown: () => shuttingDown,
+  ...(consoleAssets && { console: consoleAssets }),
 });
 serveUntilSignal({
   name: "api",

@@ -3,25 +3,9 @@
 
 import type { SweepVary } from "@sumo/db/schema";
 import { type RunParameters, runParametersSchema } from "@sumo/scenario";
+import { sweepValues } from "@sumo/scenario/sweep-values";
 
-/** The most members a sweep may have: what one transaction accepts in well under a second. */
-export const MAX_SWEEP_MEMBERS = 10_000;
-
-/** The values one varied parameter takes, in order. */
-export function sweepValues(spec: SweepVary[string]): unknown[] {
-  if (Array.isArray(spec)) return spec;
-  const { from, to, step } = spec;
-  // Counted, not accumulated: 0.8 + 0.1 + 0.1 is not 1.0, 0.8 + 2 * 0.1 rounded is.
-  const count = Math.floor((to - from) / step + 1e-9) + 1;
-  return Array.from({ length: Math.max(0, count) }, (_, i) =>
-    Number((from + i * step).toPrecision(12)),
-  );
-}
-
-/** How many members `vary` makes: the product of its value counts (0 when one has none). */
-export function sweepSize(vary: SweepVary): number {
-  return Object.values(vary).reduce<number>((size, spec) => size * sweepValues(spec).length, 1);
-}
+export { MAX_SWEEP_MEMBERS, sweepSize, sweepValues } from "@sumo/scenario/sweep-values";
 
 export type SweepMembers =
   | { ok: true; members: RunParameters[] }

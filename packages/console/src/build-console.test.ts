@@ -1,0 +1,60 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BuiltConsole, buildConsoles } from "./build-console.ts";
+
+describe("the console build", () => {
+  let outDir: string;
+  let tenant: BuiltConsole;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), "console-build-"));
+    const built = await buildConsoles(outDir);
+    tenant = built.find((c) => c.name === "tenant") as BuiltConsole;
+  });
+  afterAll(() => rm(outDir, { recursive: true, force: true }));
+
+  it("writes an index.html without inline script or style that loads hashed assets that exist", async () => {
+    const html = await readFile(path.join(tenant.dir, "index.html"), "utf8");
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(urls).toHaveLength(3); // icon, stylesheet, script
+    for (const url of urls) {
+      expect(url).toMatch(/^\/console\/assets\/[a-z-]+-[A-Z0-9]{8}\.(js|css|svg)$/);
+      await readFile(path.join(tenant.dir, url.replace("/console/", "")));
+    }
+  });
+
+  it("measures every page, and only the sweep page loads the chart library", async () => {
+    expect(tenant.pages.map((p) => p.page)).toEqual([
+      "(entry)",
+      "dashboard",
+      "job",
+      "jobs",
+      "new-sweep",
+      "scenarios",
+      "submit",
+      "sweep",
+      "sweeps",
+    ]);
+    const loadsUplot = async (page: string) => {
+      const files = tenant.pages.find((p) => p.page === page)?.files ?? [];
+      const texts = await Promise.all(
+        files
+          .filter((file) => file.endsWith(".js"))
+          .map((file) => readFile(path.join(tenant.dir, "assets", path.basename(file)), "utf8")),
+      );
+      return texts.some((text) => text.includes("u-over"));
+    };
+    expect(await loadsUplot("sweep")).toBe(true);
+    for (const page of ["(entry)", "dashboard", "jobs", "job", "submit"]) {
+      expect(await loadsUplot(page), page).toBe(false);
+    }
+    for (const page of tenant.pages) {
+      expect(page.jsGzipBytes, page.page).toBeGreaterThan(0);
+      expect(page.cssGzipBytes, page.page).toBeGreaterThan(0);
+    }
+  });
+});
