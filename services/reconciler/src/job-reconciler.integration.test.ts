@@ -22,12 +22,12 @@ afterAll(async () => {
   await testDatabase.drop();
 });
 
-it("times failed resyncs and restarts watches that failed", async () => {
-  const metricsRegistry = new Registry();
+/** A JobReconciler on this file's database, whose apiserver nothing answers for. */
+function reconcilerOfUnreachableCluster(metricsRegistry: Registry): JobReconciler {
   const kubeConfig = unreachableCluster();
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const reconciler = new JobReconciler({
+  return new JobReconciler({
     db: database.db,
     batch,
     core,
@@ -42,6 +42,11 @@ it("times failed resyncs and restarts watches that failed", async () => {
     metricsRegistry,
     watchRestartDelayMs: 20,
   });
+}
+
+it("times failed resyncs and restarts watches that failed", async () => {
+  const metricsRegistry = new Registry();
+  const reconciler = reconcilerOfUnreachableCluster(metricsRegistry);
   const restarts = (reason: string) =>
     metricValue(metricsRegistry, "sumo_reconciler_informer_restarts_total", { reason });
   expect(await restarts("watch-error")).toBe(0);
@@ -63,25 +68,7 @@ it("leads again with a new reconciler on the same metrics, whose held structures
   // A replica that loses its lead and wins it back makes a new JobReconciler: every metric it
   // registers must survive a second one on the same registry.
   const metricsRegistry = new Registry();
-  const kubeConfig = unreachableCluster();
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const lead = () =>
-    new JobReconciler({
-      db: database.db,
-      batch,
-      core,
-      informers: platformInformers(kubeConfig, { batch, core }),
-      logger: pino({ level: "silent" }),
-      resyncIntervalMs: 60_000,
-      logTailLines: 10,
-      logTailBytes: 1024 * 1024,
-      logLineMaxBytes: 16 * 1024,
-      vanishedGraceMs: 30_000,
-      concurrency: 1,
-      metricsRegistry,
-      watchRestartDelayMs: 20,
-    });
+  const lead = () => reconcilerOfUnreachableCluster(metricsRegistry);
   const held = async () =>
     (await metricsRegistry.getSingleMetric("sumo_reconciler_held")?.get())?.values.map(
       (v) => v.labels.structure,

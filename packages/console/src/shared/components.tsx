@@ -132,3 +132,37 @@ export function Freshness(props: { updatedAt: Date | undefined; error: ApiProble
     </div>
   );
 }
+
+/**
+ * Newer / Older buttons over a cursor-paged list: `cursors` holds the cursor of every page up to
+ * the one shown (undefined for the first), `nextCursor` the list's next page, if any.
+ */
+export function Pager(props: {
+  of: string;
+  cursors: (string | undefined)[];
+  setCursors: (cursors: (string | undefined)[]) => void;
+  nextCursor: string | null | undefined;
+}) {
+  const { cursors, setCursors, nextCursor } = props;
+  return (
+    <nav class="pager" aria-label={`Pages of ${props.of}`}>
+      <button
+        type="button"
+        class="secondary"
+        disabled={cursors.length <= 1}
+        onClick={() => setCursors(cursors.slice(0, -1))}
+      >
+        Newer
+      </button>
+      <span class="muted">Page {cursors.length}</span>
+      <button
+        type="button"
+        class="secondary"
+        disabled={!nextCursor}
+        onClick={() => nextCursor && setCursors([...cursors, nextCursor])}
+      >
+        Older
+      </button>
+    </nav>
+  );
+}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso/router";
 import { call } from "../../shared/api-call.ts";
-import { Freshness, Loading, PageHeader } from "../../shared/components.tsx";
+import { Freshness, Loading, PageHeader, Pager } from "../../shared/components.tsx";
 import { usePolled } from "../../shared/use-polled.ts";
 import { JOB_STATUSES, type JobStatus, JobsTable } from "../job-views.tsx";
 import { paths } from "../paths.ts";
@@ -72,25 +72,7 @@ export default function Jobs() {
           caption={`${status ? `${status} jobs` : "Jobs"}, newest first: page ${cursors.length}`}
         />
       )}
-      <nav class="pager" aria-label="Pages of jobs">
-        <button
-          type="button"
-          class="secondary"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <span class="muted">Page {cursors.length}</span>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!nextCursor}
-          onClick={() => nextCursor && setCursors([...cursors, nextCursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager of="jobs" cursors={cursors} setCursors={setCursors} nextCursor={nextCursor} />
     </>
   );
 }

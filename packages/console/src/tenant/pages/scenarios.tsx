@@ -1,7 +1,14 @@
 import { toFormData } from "@sumo/api-client";
 import { useState } from "preact/hooks";
 import { type ApiProblem, asProblem, call } from "../../shared/api-call.ts";
-import { ErrorMessage, Loading, PageHeader, ProgressBar, Time } from "../../shared/components.tsx";
+import {
+  ErrorMessage,
+  Loading,
+  PageHeader,
+  Pager,
+  ProgressBar,
+  Time,
+} from "../../shared/components.tsx";
 import { formatBytes } from "../../shared/format.ts";
 import { uploadFetch } from "../../shared/upload-fetch.ts";
 import { usePolled } from "../../shared/use-polled.ts";
@@ -167,24 +174,12 @@ export default function Scenarios() {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages of scenarios">
-        <button
-          type="button"
-          class="secondary"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!list.data?.next_cursor}
-          onClick={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager
+        of="scenarios"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={list.data?.next_cursor}
+      />
     </>
   );
 }

@@ -1,6 +1,13 @@
 import { useState } from "preact/hooks";
 import { call } from "../../shared/api-call.ts";
-import { Freshness, Loading, PageHeader, ProgressBar, Time } from "../../shared/components.tsx";
+import {
+  Freshness,
+  Loading,
+  PageHeader,
+  Pager,
+  ProgressBar,
+  Time,
+} from "../../shared/components.tsx";
 import { shortId } from "../../shared/format.ts";
 import { usePolled } from "../../shared/use-polled.ts";
 import { paths } from "../paths.ts";
@@ -83,24 +90,12 @@ export default function Sweeps() {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages of sweeps">
-        <button
-          type="button"
-          class="secondary"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          class="secondary"
-          disabled={!page.data?.next_cursor}
-          onClick={() => page.data?.next_cursor && setCursors([...cursors, page.data.next_cursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager
+        of="sweeps"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={page.data?.next_cursor}
+      />
     </>
   );
 }
