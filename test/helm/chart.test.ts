@@ -161,7 +161,13 @@ describe("values.schema.json", () => {
       "TENANT_DNS_NAMESPACE_SELECTOR",
       "TENANT_DNS_POD_SELECTOR",
     ]);
-    const notSettings = new Set(["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "METRICS_HOST"]);
+    const notSettings = new Set([
+      "KUBECONFIG",
+      "KUBERNETES_SERVICE_HOST",
+      "METRICS_HOST",
+      // Where the api's image keeps its built console: the image's layout, not a deployment's.
+      "CONSOLE_DIR",
+    ]);
     for (const service of SERVICES) {
       const envFile = path.join(REPO_ROOT, "services", service, "src/env.ts");
       const module: Record<string, unknown> = await import(pathToFileURL(envFile).href);
