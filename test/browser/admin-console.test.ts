@@ -150,7 +150,11 @@ describe("the admin console", () => {
     made.jobId = job.job_id;
     await quotaOf(2, 1);
 
-    await page().getByRole("link", { name: "Open console-made" }).click();
+    await page()
+      .locator("tbody tr")
+      .filter({ hasText: "console-made" })
+      .getByRole("link", { name: "console-made", exact: true })
+      .click();
     await ui.heading("Tenant console-made").waitFor();
     const save = page().getByRole("button", { name: "Save the limits" });
     await page().getByLabel("Concurrent jobs", { exact: true }).fill("0");

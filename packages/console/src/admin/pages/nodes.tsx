@@ -44,24 +44,33 @@ function ClusterTotals({ nodes }: { nodes: Node[] }) {
         {nodes.length} nodes, {ready} ready
       </p>
       <div class="grid">
-        <UsageBar
-          label="Cluster CPU requested"
-          value={sum((node) => node.allocated.cpu)}
-          max={sum((node) => node.allocatable.cpu)}
-          unit="cores"
-        />
-        <UsageBar
-          label="Cluster memory requested"
-          value={sum((node) => node.allocated.memory_gi)}
-          max={sum((node) => node.allocatable.memory_gi)}
-          unit="GiB"
-        />
-        <UsageBar
-          label="Cluster pods"
-          value={sum((node) => node.pod_count)}
-          max={sum((node) => node.allocatable.pods)}
-          unit="pods"
-        />
+        <div>
+          <strong class="small">CPU requested</strong>
+          <UsageBar
+            label="Cluster CPU requested"
+            value={sum((node) => node.allocated.cpu)}
+            max={sum((node) => node.allocatable.cpu)}
+            unit="cores"
+          />
+        </div>
+        <div>
+          <strong class="small">Memory requested</strong>
+          <UsageBar
+            label="Cluster memory requested"
+            value={sum((node) => node.allocated.memory_gi)}
+            max={sum((node) => node.allocatable.memory_gi)}
+            unit="GiB"
+          />
+        </div>
+        <div>
+          <strong class="small">Pods</strong>
+          <UsageBar
+            label="Cluster pods"
+            value={sum((node) => node.pod_count)}
+            max={sum((node) => node.allocatable.pods)}
+            unit="pods"
+          />
+        </div>
       </div>
     </section>
   );
