@@ -28,13 +28,14 @@ RUN test -f "services/${SERVICE}/src/index.ts" || { echo "no service named ${SER
 # The service and the workspace packages it depends on, production dependencies only. (No
 # `pnpm fetch` layer: it fills node_modules/.pnpm with every service's dependencies, which
 # the filtered install would then keep; the cache mount already spares the downloads.)
-# The api serves the tenant console, built here (packages/console, with its own dependencies:
-# not a dependency of the api's package, since the console's typed client is generated from the
-# api's document).
+# The api serves the tenant console and the admin service the admin console, built here
+# (packages/console, with its own dependencies: not a dependency of the services' packages,
+# since the console's typed clients are generated from their documents).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    case "$SERVICE" in api|admin) console=--filter=@sumo/console... ;; *) console= ;; esac && \
     pnpm install --frozen-lockfile --prod --store-dir /pnpm/store --filter "@sumo/${SERVICE}..." \
-      $([ "$SERVICE" = api ] && echo --filter "@sumo/console...") && \
-    if [ "$SERVICE" = api ]; then pnpm --filter @sumo/console build; fi
+      $console && \
+    if [ -n "$console" ]; then pnpm --filter @sumo/console build; fi
 # The image holds one service.
 RUN find services -mindepth 1 -maxdepth 1 ! -name "${SERVICE}" -exec rm -rf {} +
 

@@ -5,7 +5,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { DATA_DIR } from "@sumo/db/embedded";
 import type { AxeResults } from "axe-core";
-import type { Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { AXE_SCRIPT_PATH } from "./chromium.ts";
 
 export const SCREENSHOT_DIR = path.join(DATA_DIR, "console-screens");
@@ -17,6 +17,23 @@ export interface Violation {
   impact: string | null | undefined;
   help: string;
   targets: string[];
+}
+
+/**
+ * A new browser context (its own sessionStorage) showing one console page, 1280×900; with
+ * `clipboardOrigin`, the page may write and read the clipboard there.
+ */
+export async function openConsolePage(
+  browser: Browser,
+  options: { clipboardOrigin?: string } = {},
+): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (options.clipboardOrigin) {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: options.clipboardOrigin,
+    });
+  }
+  return new ConsolePage(await context.newPage());
 }
 
 export class ConsolePage {
@@ -88,6 +105,23 @@ export class ConsolePage {
         });
       }
     }
+  }
+
+  /** A link of the console's navigation, by its exact name. */
+  nav(name: string): Locator {
+    return this.page
+      .getByRole("navigation", { name: "Console" })
+      .getByRole("link", { name, exact: true });
+  }
+
+  /** The page's alert: an error as the API said it. */
+  alert(): Locator {
+    return this.page.getByRole("alert");
+  }
+
+  /** The page's main heading. */
+  heading(name: string | RegExp): Locator {
+    return this.page.getByRole("heading", { level: 1, name });
   }
 
   /** The text of the page's main region. */

@@ -15,7 +15,7 @@ import { type E2eContext, startE2eContext, type TenantClient } from "../e2e/e2e-
 import { pollUntil } from "../poll-until.ts";
 import { gridBundle } from "../scenario-bundle.ts";
 import { launchChromium } from "./chromium.ts";
-import { ConsolePage } from "./console-page.ts";
+import { type ConsolePage, openConsolePage } from "./console-page.ts";
 
 /** Long enough for the waits below: a job's whole run on the local cluster, a page's refresh. */
 const WAIT_MS = 90_000;
@@ -36,8 +36,7 @@ beforeAll(async () => {
   await writeFile(path.join(files, "grid.tar.gz"), await gridBundle());
   await writeFile(path.join(files, "notes.tar.gz"), "these are notes, not an archive\n");
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  ui = new ConsolePage(await context.newPage());
+  ui = await openConsolePage(browser);
 });
 
 afterAll(async () => {
@@ -48,10 +47,9 @@ afterAll(async () => {
 
 const consoleUrl = (pathname = "/console/") => `${ctx.platform.apiUrl}${pathname}`;
 const page = () => ui.page;
-const nav = (name: string) =>
-  page().getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
-const alert = () => page().getByRole("alert");
-const heading = (name: string | RegExp) => page().getByRole("heading", { level: 1, name });
+const nav = (name: string) => ui.nav(name);
+const alert = () => ui.alert();
+const heading = (name: string | RegExp) => ui.heading(name);
 const jobIdOfUrl = () => /\/console\/jobs\/([0-9a-f-]{36})$/.exec(page().url())?.[1];
 const statusBadge = () => page().locator(".page-header .status");
 /** How the console shows a job id in tables: its last 8 digits (UUIDv7 start with the time). */

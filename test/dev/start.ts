@@ -59,8 +59,9 @@ if (!process.env.KUBECONFIG) {
 const kubeconfig = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 const demoRunsForReal = cluster ? await placeDemoTenantOnRealNode() : false;
 
-// The api serves the console from its build: made afresh from the source (esbuild, well under a second).
-say("sumo-k8 dev: building the web console");
+// The api and the admin service serve the consoles from their build: made afresh from the
+// source (esbuild, well under a second).
+say("sumo-k8 dev: building the web consoles");
 await buildConsoles();
 
 let stopping = false;
@@ -98,6 +99,7 @@ const uploadExample = [
   `  -F name=my-city -F bundle=@my-city.tar.gz`,
 ].join("\n");
 const consoleUrl = `${apiUrl}/console/`;
+const adminConsoleUrl = `${adminUrl}/console/`;
 const credentials = {
   api_url: apiUrl,
   console_url: consoleUrl,
@@ -105,6 +107,7 @@ const credentials = {
   demo_tenant: DEMO_TENANT,
   demo_api_key: demoApiKey,
   admin_url: adminUrl,
+  admin_console_url: adminConsoleUrl,
   admin_docs: `${adminUrl}/docs`,
   admin_token: adminToken,
   database_url: databaseUrl,
@@ -123,6 +126,7 @@ sumo-k8 is running.
   tenant API     ${apiUrl}        (docs: ${apiUrl}/docs)
   demo tenant    ${DEMO_TENANT}, API key ${demoApiKey}, scenario ${DEMO_SCENARIO}
   demo jobs run  ${demoRunsForReal ? "on the local cluster's real node: SUMO really simulates" : "on simulated (KWOK) nodes: the runner's contract, not SUMO"}
+  admin console  ${adminConsoleUrl}  (sign in with the admin token below)
   admin API      ${adminUrl}        (docs: ${adminUrl}/docs)
   admin token    ${adminToken}
   database       ${databaseUrl}

@@ -26,6 +26,8 @@ export interface E2eContext {
   core: CoreV1Api;
   batch: BatchV1Api;
   createTenant(tenant?: Partial<Tenant>): Promise<TenantClient>;
+  /** A client of the api for a tenant made elsewhere (by the admin API, say) with its key. */
+  tenantClient(tenantId: string, apiKey: string): TenantClient;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,9 @@ export async function startE2eContext(options: E2eOptions = {}): Promise<E2eCont
     async createTenant(tenant = {}) {
       const created = await createTenantWithApiKey(database.db, makeTenant(tenant));
       return tenantClient(platform, created.tenant.id, created.apiKey);
+    },
+    tenantClient(tenantId, apiKey) {
+      return tenantClient(platform, tenantId, apiKey);
     },
     async close() {
       await platform.stopAll();

@@ -7,25 +7,32 @@ import { type BuiltConsole, buildConsoles } from "./build-console.ts";
 describe("the console build", () => {
   let outDir: string;
   let tenant: BuiltConsole;
+  let admin: BuiltConsole;
 
   beforeAll(async () => {
     outDir = await mkdtemp(path.join(tmpdir(), "console-build-"));
     const built = await buildConsoles(outDir);
     tenant = built.find((c) => c.name === "tenant") as BuiltConsole;
+    admin = built.find((c) => c.name === "admin") as BuiltConsole;
   });
   afterAll(() => rm(outDir, { recursive: true, force: true }));
 
-  it("writes an index.html without inline script or style that loads hashed assets that exist", async () => {
-    const html = await readFile(path.join(tenant.dir, "index.html"), "utf8");
-    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
-    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
-    expect(urls).toHaveLength(3); // icon, stylesheet, script
-    for (const url of urls) {
-      expect(url).toMatch(/^\/console\/assets\/[a-z-]+-[A-Z0-9]{8}\.(js|css|svg)$/);
-      await readFile(path.join(tenant.dir, url.replace("/console/", "")));
-    }
-  });
+  it.each(["tenant", "admin"])(
+    "writes the %s console's index.html without inline script or style, loading hashed assets that exist",
+    async (name) => {
+      const built = name === "tenant" ? tenant : admin;
+      expect(built.dir).toBe(path.join(outDir, name));
+      const html = await readFile(path.join(built.dir, "index.html"), "utf8");
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+      const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
+      expect(urls).toHaveLength(3); // icon, stylesheet, script
+      for (const url of urls) {
+        expect(url).toMatch(/^\/console\/assets\/[a-z-]+-[A-Z0-9]{8}\.(js|css|svg)$/);
+        await readFile(path.join(built.dir, url.replace("/console/", "")));
+      }
+    },
+  );
 
   it("measures every page, and only the sweep page loads the chart library", async () => {
     expect(tenant.pages.map((p) => p.page)).toEqual([
@@ -55,6 +62,31 @@ describe("the console build", () => {
     for (const page of tenant.pages) {
       expect(page.jsGzipBytes, page.page).toBeGreaterThan(0);
       expect(page.cssGzipBytes, page.page).toBeGreaterThan(0);
+    }
+  });
+
+  it("builds the admin console's pages, none of them with the chart library", async () => {
+    expect(admin.pages.map((p) => p.page)).toEqual([
+      "(entry)",
+      "jobs",
+      "nodes",
+      "overview",
+      "tenant",
+      "tenants",
+    ]);
+    const html = await readFile(path.join(admin.dir, "index.html"), "utf8");
+    expect(html).toContain("<title>sumo-k8 admin console</title>");
+    for (const page of admin.pages) {
+      const texts = await Promise.all(
+        page.files
+          .filter((file) => file.endsWith(".js"))
+          .map((file) => readFile(path.join(admin.dir, "assets", path.basename(file)), "utf8")),
+      );
+      expect(
+        texts.some((text) => text.includes("u-over")),
+        page.page,
+      ).toBe(false);
+      expect(page.jsGzipBytes, page.page).toBeGreaterThan(0);
     }
   });
 });

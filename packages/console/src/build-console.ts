@@ -11,9 +11,10 @@ import { type PageSize, pageSizes } from "./page-sizes.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 
-/** The consoles the build makes; the admin console joins this list. */
+/** The consoles the build makes: the api serves the tenant's, the admin service the admin's. */
 export const CONSOLES = {
   tenant: { title: "sumo-k8 console", source: "src/tenant" },
+  admin: { title: "sumo-k8 admin console", source: "src/admin" },
 } as const;
 
 export type ConsoleName = keyof typeof CONSOLES;

@@ -1,6 +1,13 @@
 import type { Database } from "@sumo/db/client";
 import { databaseReachability } from "@sumo/db/service-database";
-import { createHttpApp, healthRoutes, mountOpenApiDocs } from "@sumo/http";
+import {
+  CONSOLE_PATH,
+  type ConsoleAssets,
+  consoleRoutes,
+  createHttpApp,
+  healthRoutes,
+  mountOpenApiDocs,
+} from "@sumo/http";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -24,6 +31,8 @@ export interface AdminDeps {
   /** How wrong admin tokens are throttled (DEFAULT_ADMIN_AUTH_THROTTLE when not given). */
   authThrottle?: AdminAuthThrottle;
   isShuttingDown?: () => boolean;
+  /** The built admin console, served at /console/; without it /console/ answers 503. */
+  console?: ConsoleAssets;
 }
 
 /** The admin API as a hono app: no environment, no globals; tests call it in process. */
@@ -54,6 +63,9 @@ export function createApp(deps: AdminDeps) {
       { name: "Metrics", description: "A snapshot of the whole platform." },
     ],
   });
+  // The admin console calls this API from the same origin, with the admin token; the page
+  // itself is public (it holds no data), like /docs.
+  app.route(CONSOLE_PATH, consoleRoutes(deps.console));
   app.use(
     "/admin/*",
     adminAuth({

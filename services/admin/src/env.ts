@@ -44,6 +44,10 @@ export const adminEnvSchema = z.object({
     description:
       "Proxies in front (ingress, load balancer) appending to X-Forwarded-For: the client is the entry this many places from its right. 0: the connection's peer.",
   }),
+  CONSOLE_DIR: z.string().optional().meta({
+    description:
+      "The built admin console (index.html, assets/), read at start and served at /console/; unset: packages/console/dist/admin, the build's output. Without one, /console/ answers 503.",
+  }),
   ...shutdownEnv,
   ...logLevelEnv("`reqId` on every request's lines"),
 });

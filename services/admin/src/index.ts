@@ -1,8 +1,10 @@
 // Boots the admin API: parse env, connect, migrate, listen; drain and close on SIGTERM.
+
+import { fileURLToPath } from "node:url";
 import { migrate } from "@sumo/db/migrate";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { openServiceDatabase } from "@sumo/db/service-database";
-import { serveUntilSignal } from "@sumo/http";
+import { type ConsoleAssets, readConsoleAssets, serveUntilSignal } from "@sumo/http";
 import { kubeConfigFromEnv } from "@sumo/kubernetes";
 import { createMetricsRegistry, MetricsServer } from "@sumo/metrics";
 import { pino } from "pino";
@@ -35,6 +37,18 @@ try {
   logger.warn({ err: error }, "no Kubernetes configuration: nodes and cluster counts unavailable");
 }
 
+// The admin console's files, read once; the admin API works without them. By default where
+// packages/console's build writes them in the repository's layout (which the image keeps).
+const consoleDir =
+  env.CONSOLE_DIR ??
+  fileURLToPath(new URL("../../../packages/console/dist/admin/", import.meta.url));
+const consoleAssets: ConsoleAssets | undefined = await readConsoleAssets(consoleDir).catch(
+  (error: unknown) => {
+    logger.warn({ err: error, consoleDir }, "no built console: /console/ answers 503");
+    return undefined;
+  },
+);
+
 const metricsRegistry = createMetricsRegistry({ service: "admin" });
 const metricsServer = new MetricsServer({
   registry: metricsRegistry,
@@ -52,6 +66,7 @@ const app = createApp({
   adminToken: env.ADMIN_TOKEN,
   metricsRegistry,
   ...(cluster && { cluster }),
+  ...(consoleAssets && { console: consoleAssets }),
   bodyLimitBytes: env.BODY_LIMIT_BYTES,
   authThrottle: {
     maxFailures: env.ADMIN_AUTH_MAX_FAILURES,

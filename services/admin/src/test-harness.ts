@@ -1,6 +1,7 @@
 import { createDatabaseClient, type DatabaseClient } from "@sumo/db/client";
 import { createQueueClient } from "@sumo/db/queue-client";
 import { createTestDatabase, type TestDatabase } from "@sumo/db/testing";
+import type { ConsoleAssets } from "@sumo/http";
 import { createMetricsRegistry } from "@sumo/metrics";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
@@ -30,7 +31,7 @@ export interface AdminTestContext {
  * wrong tokens allows many more than the default.
  */
 export async function startAdminTestContext(
-  options: { authThrottle?: AdminAuthThrottle } = {},
+  options: { authThrottle?: AdminAuthThrottle; console?: ConsoleAssets } = {},
 ): Promise<AdminTestContext> {
   const testDatabase: TestDatabase = await createTestDatabase(inject("templateDatabaseUrl"));
   const database = createDatabaseClient(testDatabase.url, { maxConnections: 5 });
@@ -47,6 +48,7 @@ export async function startAdminTestContext(
     adminToken: TEST_ADMIN_TOKEN,
     metricsRegistry,
     authThrottle: options.authThrottle ?? { ...DEFAULT_ADMIN_AUTH_THROTTLE, maxFailures: 10_000 },
+    ...(options.console && { console: options.console }),
   });
   return {
     app,

@@ -166,3 +166,25 @@ export function Pager(props: {
     </nav>
   );
 }
+
+/** How much of something is taken, as a bar with its numbers beside it, read out as a meter. */
+export function UsageBar(props: { label: string; value: number; max: number; unit: string }) {
+  const fraction = props.max > 0 ? Math.min(1, Math.max(0, props.value / props.max)) : 0;
+  const level = fraction >= 0.9 ? "high" : fraction >= 0.7 ? "mid" : "low";
+  const text = `${formatNumber(props.value)} of ${formatNumber(props.max)} ${props.unit}`;
+  return (
+    <div class={`usage-bar usage-${level}`}>
+      <meter
+        class="visually-hidden"
+        min={0}
+        max={props.max}
+        value={props.value}
+        aria-label={`${props.label}: ${text}`}
+      />
+      <div class="usage-track" aria-hidden="true">
+        <span class="usage-fill" style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <span class="usage-text small">{text}</span>
+    </div>
+  );
+}

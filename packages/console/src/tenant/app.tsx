@@ -1,7 +1,7 @@
 import { useMemo, useState } from "preact/hooks";
 import lazy, { ErrorBoundary } from "preact-iso/lazy";
-import { LocationProvider, Route, Router, useLocation } from "preact-iso/router";
-import iconUrl from "../shared/icon.svg";
+import { LocationProvider, Route, Router } from "preact-iso/router";
+import { ConsoleLayout, focusMain } from "../shared/layout.tsx";
 import { BASE, paths } from "./paths.ts";
 import {
   forgetApiKey,
@@ -59,55 +59,28 @@ export function TenantConsole() {
 }
 
 function Layout({ session }: { session: TenantSession }) {
-  const { path } = useLocation();
-  const current = (href: string) =>
-    href === paths.dashboard ? path === href || path === BASE : path.startsWith(href);
   return (
-    <>
-      <a class="skip-link" href="#content">
-        Skip to the page
-      </a>
-      <header class="top">
-        <a class="brand" href={paths.dashboard}>
-          <img src={iconUrl} alt="" width={24} height={24} /> sumo-k8
-        </a>
-        <nav aria-label="Console">
-          <ul>
-            {NAVIGATION.map((item) => (
-              <li key={item.href}>
-                <a href={item.href} aria-current={current(item.href) ? "page" : undefined}>
-                  {item.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <button type="button" class="secondary" onClick={session.signOut}>
-          Sign out
-        </button>
-      </header>
-      <main id="content" tabIndex={-1}>
-        <ErrorBoundary>
-          <Router onRouteChange={focusMain}>
-            <Route path={paths.dashboard} component={Dashboard} />
-            <Route path={paths.jobs} component={Jobs} />
-            <Route path={`${paths.jobs}/:id`} component={Job} />
-            <Route path={paths.submit} component={Submit} />
-            <Route path={paths.scenarios} component={Scenarios} />
-            <Route path={paths.sweeps} component={Sweeps} />
-            <Route path={paths.newSweep} component={NewSweep} />
-            <Route path={`${paths.sweeps}/:id`} component={Sweep} />
-            <Route default component={NotFound} />
-          </Router>
-        </ErrorBoundary>
-      </main>
-    </>
+    <ConsoleLayout
+      home={paths.dashboard}
+      brand="sumo-k8"
+      navigation={NAVIGATION}
+      onSignOut={session.signOut}
+    >
+      <ErrorBoundary>
+        <Router onRouteChange={focusMain}>
+          <Route path={paths.dashboard} component={Dashboard} />
+          <Route path={paths.jobs} component={Jobs} />
+          <Route path={`${paths.jobs}/:id`} component={Job} />
+          <Route path={paths.submit} component={Submit} />
+          <Route path={paths.scenarios} component={Scenarios} />
+          <Route path={paths.sweeps} component={Sweeps} />
+          <Route path={paths.newSweep} component={NewSweep} />
+          <Route path={`${paths.sweeps}/:id`} component={Sweep} />
+          <Route default component={NotFound} />
+        </Router>
+      </ErrorBoundary>
+    </ConsoleLayout>
   );
-}
-
-/** After moving to another page, keyboard and screen reader users start at its content. */
-function focusMain() {
-  document.getElementById("content")?.focus();
 }
 
 function NotFound() {

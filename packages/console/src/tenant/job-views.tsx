@@ -4,37 +4,15 @@ import { ProgressBar, StatusBadge, Time } from "../shared/components.tsx";
 import { formatDuration, formatNumber, secondsBetween, shortId } from "../shared/format.ts";
 import { paths } from "./paths.ts";
 
+export {
+  assertNever,
+  isEnded,
+  JOB_STATUSES,
+  type JobStatus,
+  StatusCounts,
+} from "../shared/job-status.tsx";
+
 export type Job = TenantSchemas["Job"];
-export type JobStatus = TenantSchemas["JobStatus"];
-
-export const JOB_STATUSES: JobStatus[] = [
-  "QUEUED",
-  "PENDING",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-];
-
-export function isEnded(status: JobStatus): boolean {
-  switch (status) {
-    case "SUCCEEDED":
-    case "FAILED":
-    case "CANCELLED":
-      return true;
-    case "QUEUED":
-    case "PENDING":
-    case "RUNNING":
-      return false;
-    default:
-      return assertNever(status);
-  }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}
-
 /** How long the job ran (or has been running), from its start. */
 export function runTime(job: Job): string {
   return job.started_at ? formatDuration(secondsBetween(job.started_at, job.finished_at)) : "–";
@@ -104,35 +82,6 @@ export function JobsTable({ jobs, caption }: { jobs: Job[]; caption: string }) {
           )}
         </tbody>
       </table>
-    </div>
-  );
-}
-
-/** Jobs by status as one stacked bar with a legend that names each count. */
-export function StatusCounts({ counts }: { counts: Record<JobStatus, number> }) {
-  const total = JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
-  return (
-    <div>
-      <div class="status-bar" aria-hidden="true">
-        {total > 0 &&
-          JOB_STATUSES.map((status) =>
-            counts[status] > 0 ? (
-              <span
-                key={status}
-                class={`fill-${status.toLowerCase()}`}
-                style={{ width: `${(counts[status] / total) * 100}%` }}
-              />
-            ) : null,
-          )}
-      </div>
-      <ul class="legend" aria-label="Jobs by status">
-        {JOB_STATUSES.map((status) => (
-          <li key={status}>
-            <span class={`swatch fill-${status.toLowerCase()}`} aria-hidden="true" />
-            {status} <strong>{counts[status]}</strong>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }

@@ -4,8 +4,9 @@ import { createTenantClient, type TenantClient } from "@sumo/api-client";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { call } from "../shared/api-call.ts";
+import { storedCredential } from "../shared/session-storage.ts";
 
-const STORAGE_KEY = "sumo-k8.tenant.api-key";
+const apiKeyStore = storedCredential("sumo-k8.tenant.api-key");
 
 export interface TenantSession {
   client: TenantClient;
@@ -27,15 +28,15 @@ export function tenantClient(apiKey: string): TenantClient {
 }
 
 export function savedApiKey(): string | undefined {
-  return sessionStorage.getItem(STORAGE_KEY) ?? undefined;
+  return apiKeyStore.read();
 }
 
 /** Checks the key with the API (its dashboard) and keeps it for this tab; throws its refusal. */
 export async function signIn(apiKey: string): Promise<void> {
   await call(tenantClient(apiKey).GET("/v1/dashboard"));
-  sessionStorage.setItem(STORAGE_KEY, apiKey);
+  apiKeyStore.save(apiKey);
 }
 
 export function forgetApiKey(): void {
-  sessionStorage.removeItem(STORAGE_KEY);
+  apiKeyStore.forget();
 }

@@ -1,0 +1,43 @@
+// A tenant's usage (what its pending and running jobs hold against its limits) and its queue,
+// from GET /admin/tenants/{id}/queue.
+import type { AdminSchemas } from "@sumo/api-client";
+import { UsageBar } from "../shared/components.tsx";
+
+export type TenantQueue = AdminSchemas["TenantQueue"];
+
+export function waitingForText(waitingFor: TenantQueue["waiting_for"]): string {
+  switch (waitingFor) {
+    case "concurrent_job_limit":
+      return "waiting for a free job slot";
+    case "quota":
+      return "waiting for CPU or memory under its quota";
+    case null:
+      return "not waiting";
+  }
+}
+
+export function TenantUsage(props: { tenant: AdminSchemas["Tenant"]; queue: TenantQueue }) {
+  const { tenant, queue } = props;
+  return (
+    <div class="tenant-usage">
+      <UsageBar
+        label={`${tenant.name} jobs`}
+        value={queue.active.jobs}
+        max={queue.max_concurrent_jobs}
+        unit="jobs"
+      />
+      <UsageBar
+        label={`${tenant.name} CPU`}
+        value={queue.active.cpu}
+        max={tenant.cpu_limit}
+        unit="cores"
+      />
+      <UsageBar
+        label={`${tenant.name} memory`}
+        value={queue.active.memory_gi}
+        max={tenant.memory_limit_gi}
+        unit="GiB"
+      />
+    </div>
+  );
+}
