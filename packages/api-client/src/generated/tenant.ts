@@ -269,6 +269,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's jobs over time
+         * @description Per interval of the period: the tenant's jobs submitted, started, succeeded, failed and cancelled, the run time of those that succeeded (median, 90th percentile, longest), and how many ran and waited at the interval's end. Read from the jobs' own timestamps.
+         */
+        get: operations["getActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dashboard": {
         parameters: {
             query?: never;
@@ -707,6 +727,39 @@ export interface components {
              */
             source: "pod" | "database" | "none";
             lines: string[];
+        };
+        Activity: {
+            /**
+             * @description How far back: `6h` in 10-minute intervals, `48h` in hours, `30d` in days (UTC). The last interval is the current one, up to now.
+             * @enum {string}
+             */
+            period: "6h" | "48h" | "30d";
+            /** @description Each interval's length. */
+            step_seconds: number;
+            /** @description Oldest first, every interval. */
+            intervals: {
+                /**
+                 * Format: date-time
+                 * @description Where the interval starts.
+                 */
+                start: string;
+                submitted: number;
+                /** @description Jobs whose pod started in the interval. */
+                started: number;
+                succeeded: number;
+                failed: number;
+                cancelled: number;
+                /** @description Jobs running at the interval's end (the last: now). */
+                running: number;
+                /** @description Jobs QUEUED or PENDING (not started) at the interval's end (the last: now). */
+                waiting: number;
+                /** @description Run time (started to finished) of the jobs that succeeded in the interval; null when none did. */
+                run_seconds: {
+                    p50: number;
+                    p90: number;
+                    max: number;
+                } | null;
+            }[];
         };
         Dashboard: {
             limits: {
@@ -1642,6 +1695,47 @@ export interface operations {
             };
             /** @description service_unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getActivity: {
+        parameters: {
+            query?: {
+                /** @description How far back: `6h` in 10-minute intervals, `48h` in hours, `30d` in days (UTC). The last interval is the current one, up to now. */
+                period?: "6h" | "48h" | "30d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The activity, oldest interval first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -93,6 +93,11 @@ export const jobs = pgTable(
     index("jobs_sweep_recent_idx")
       .on(t.sweepId, t.submittedAt.desc(), t.id.desc())
       .where(sql`${t.sweepId} IS NOT NULL`),
+    // Jobs by when they ended, of a tenant and of all: the activity charts (activity.ts).
+    index("jobs_tenant_finished_idx")
+      .on(t.tenantId, t.finishedAt)
+      .where(sql`${t.finishedAt} IS NOT NULL`),
+    index("jobs_finished_idx").on(t.finishedAt).where(sql`${t.finishedAt} IS NOT NULL`),
     // A job's reruns (the link back from the job they run again).
     index("jobs_rerun_of_idx").on(t.rerunOfJobId).where(sql`${t.rerunOfJobId} IS NOT NULL`),
     foreignKey({

@@ -6,9 +6,16 @@ import {
   listTenantJobs,
   listTenantWaitingJobs,
   sumTenantRunningResources,
+  tenantJobActivity,
 } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv } from "@sumo/http";
+import {
+  activityPeriodSchema,
+  activitySchema,
+  activityWindow,
+  toActivityView,
+} from "@sumo/http/activity-view";
 import { countActive, jobCountsSchema, jobSchema, toJobView } from "@sumo/http/job-view";
 import { tenantNamespaceName } from "@sumo/kubernetes";
 import type { Logger } from "pino";
@@ -77,7 +84,26 @@ const dashboardRoute = createRoute({
   },
 });
 
-/** `/v1/dashboard`: what a tenant sees at a glance. */
+const activityRoute = createRoute({
+  method: "get",
+  path: "/v1/activity",
+  operationId: "getActivity",
+  tags: ["Dashboard"],
+  summary: "The tenant's jobs over time",
+  description:
+    "Per interval of the period: the tenant's jobs submitted, started, succeeded, failed and cancelled, the run time of those that succeeded (median, 90th percentile, longest), and how many ran and waited at the interval's end. Read from the jobs' own timestamps.",
+  security: [{ bearerAuth: [] }],
+  request: { query: z.object({ period: activityPeriodSchema.default("48h") }) },
+  responses: {
+    200: {
+      description: "The activity, oldest interval first.",
+      content: { "application/json": { schema: activitySchema } },
+    },
+    ...errorResponses("unauthorized", "validation_failed"),
+  },
+});
+
+/** `/v1/dashboard` and `/v1/activity`: what a tenant sees at a glance, and over time. */
 export function dashboardRoutes(deps: {
   db: Database;
   kubernetes?: KubernetesView;
@@ -85,57 +111,68 @@ export function dashboardRoutes(deps: {
   /** Brings a RUNNING job's progress up to date (job-progress.ts). */
   refreshProgress(job: Job): Promise<Job>;
 }) {
-  return new OpenAPIHono<HttpEnv<TenantVariables>>().openapi(dashboardRoute, async (c) => {
-    const tenant = await getTenant(deps.db, c.var.tenantId);
-    if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
-    const namespace = tenantNamespaceName(tenant.id);
-    const [counts, running, runningJobs, recent, waiting, quota] = await Promise.all([
-      countTenantJobsByStatus(deps.db, tenant.id),
-      sumTenantRunningResources(deps.db, tenant.id),
-      listTenantJobs(deps.db, {
-        tenantId: tenant.id,
-        status: "RUNNING",
-        limit: MAX_RUNNING_SHOWN,
-      }).then((page) => Promise.all(page.jobs.map((job) => deps.refreshProgress(job)))),
-      listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
-      listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
-      readQuota(deps, namespace),
-    ]);
-    const quotaObject = typeof quota === "string" ? undefined : quota;
-    const quotaStatus: QuotaStatus =
-      typeof quota === "string" ? quota : blocksAny(quota, waiting) ? "full" : "ok";
-    const toResources = (r: TenantQuota["hard"]) => ({
-      cpu: r.cpu,
-      memory_gi: r.memoryGi,
-      pods: r.pods,
+  return new OpenAPIHono<HttpEnv<TenantVariables>>()
+    .openapi(activityRoute, async (c) => {
+      const { period } = c.req.valid("query");
+      const tenantId = c.var.tenantId;
+      const now = new Date();
+      const [buckets, counts] = await Promise.all([
+        tenantJobActivity(deps.db, { tenantId, ...activityWindow(period, now) }),
+        countTenantJobsByStatus(deps.db, tenantId),
+      ]);
+      return c.json(toActivityView(period, now, buckets, counts), 200);
+    })
+    .openapi(dashboardRoute, async (c) => {
+      const tenant = await getTenant(deps.db, c.var.tenantId);
+      if (!tenant) throw new ApiError("unauthorized", "Invalid API key");
+      const namespace = tenantNamespaceName(tenant.id);
+      const [counts, running, runningJobs, recent, waiting, quota] = await Promise.all([
+        countTenantJobsByStatus(deps.db, tenant.id),
+        sumTenantRunningResources(deps.db, tenant.id),
+        listTenantJobs(deps.db, {
+          tenantId: tenant.id,
+          status: "RUNNING",
+          limit: MAX_RUNNING_SHOWN,
+        }).then((page) => Promise.all(page.jobs.map((job) => deps.refreshProgress(job)))),
+        listTenantJobs(deps.db, { tenantId: tenant.id, limit: 20 }),
+        listTenantWaitingJobs(deps.db, { tenantId: tenant.id, limit: 100 }),
+        readQuota(deps, namespace),
+      ]);
+      const quotaObject = typeof quota === "string" ? undefined : quota;
+      const quotaStatus: QuotaStatus =
+        typeof quota === "string" ? quota : blocksAny(quota, waiting) ? "full" : "ok";
+      const toResources = (r: TenantQuota["hard"]) => ({
+        cpu: r.cpu,
+        memory_gi: r.memoryGi,
+        pods: r.pods,
+      });
+      return c.json(
+        {
+          limits: {
+            cpu: tenant.cpuLimit,
+            memory_gi: tenant.memoryLimitGi,
+            max_concurrent_jobs: tenant.maxConcurrentJobs,
+          },
+          usage: {
+            cpu: running.cpu,
+            memory_gi: running.memoryGi,
+            running_jobs: counts.RUNNING,
+            active_jobs: countActive(counts),
+          },
+          quota: {
+            status: quotaStatus,
+            namespace,
+            hard: quotaObject ? toResources(quotaObject.hard) : null,
+            used: quotaObject ? toResources(quotaObject.used) : null,
+          },
+          running_pods: quotaObject ? quotaObject.used.pods : null,
+          jobs_by_status: counts,
+          running_jobs: runningJobs.map(toJobView),
+          recent_jobs: recent.jobs.map(toJobView),
+        },
+        200,
+      );
     });
-    return c.json(
-      {
-        limits: {
-          cpu: tenant.cpuLimit,
-          memory_gi: tenant.memoryLimitGi,
-          max_concurrent_jobs: tenant.maxConcurrentJobs,
-        },
-        usage: {
-          cpu: running.cpu,
-          memory_gi: running.memoryGi,
-          running_jobs: counts.RUNNING,
-          active_jobs: countActive(counts),
-        },
-        quota: {
-          status: quotaStatus,
-          namespace,
-          hard: quotaObject ? toResources(quotaObject.hard) : null,
-          used: quotaObject ? toResources(quotaObject.used) : null,
-        },
-        running_pods: quotaObject ? quotaObject.used.pods : null,
-        jobs_by_status: counts,
-        running_jobs: runningJobs.map(toJobView),
-        recent_jobs: recent.jobs.map(toJobView),
-      },
-      200,
-    );
-  });
 }
 
 type QuotaStatus = "not_created" | "ok" | "full" | "unavailable";
