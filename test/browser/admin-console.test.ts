@@ -97,6 +97,13 @@ describe("the admin console", () => {
     // Kubernetes answered: its figures are there, not "Kubernetes did not answer".
     await page().getByText("The platform's pods by phase").waitFor();
     expect(await page().getByText("Active Kubernetes Jobs").count()).toBe(1);
+    // Every tenant's jobs over the last six hours, charted.
+    const activity = page().getByRole("region", { name: "Activity" });
+    await activity
+      .getByRole("figure", { name: "All tenants' jobs per 10 minutes" })
+      .locator("canvas")
+      .waitFor();
+    await activity.getByRole("figure", { name: "All tenants' jobs running and waiting" }).waitFor();
     await ui.check("admin-overview");
   });
 

@@ -235,6 +235,72 @@ describe("the tenant console", () => {
     await ui.check("job-cancelled");
   });
 
+  it("runs a job again with another seed, showing the API's refusal of a bad one", async () => {
+    const original = jobs.watched ?? "";
+    await page().goto(consoleUrl(`/console/jobs/${original}`));
+    await statusBadge().filter({ hasText: "SUCCEEDED" }).waitFor({ timeout: WAIT_MS });
+    await page().getByRole("button", { name: "Run again with changes…" }).click();
+    const form = page().getByRole("region", { name: "Run again with changes" });
+    const seed = form.getByLabel("Seed");
+    await seed.fill("1.5");
+    await form.getByRole("button", { name: "Run it" }).click();
+    await form.getByRole("alert").waitFor();
+    const refusal = await form.getByRole("alert").innerText();
+    expect(refusal).toContain("validation_failed");
+    expect(refusal).toContain("scenario.seed");
+    await ui.check("job-rerun-refused");
+
+    await seed.fill("7");
+    await form.getByRole("button", { name: "Run it" }).click();
+    await page().waitForURL((url) => !url.pathname.endsWith(original));
+    const rerunId = jobIdOfUrl() ?? "";
+    await heading(new RegExp(shortId(rerunId))).waitFor();
+    const rerun = await tenant.job(rerunId);
+    expect(rerun.rerun_of).toBe(original);
+    expect((rerun as { scenario?: { seed?: number } }).scenario?.seed).toBe(7);
+    // The page links back to the job it runs again.
+    await page().getByRole("link", { name: shortId(original) }).waitFor();
+  });
+
+  it("charts the tenant's jobs over time on the dashboard, with their numbers", async () => {
+    await nav("Dashboard").click();
+    const charts = page().getByRole("region", { name: "Your jobs over time" });
+    await charts.getByRole("figure", { name: "Your jobs per hour" }).locator("canvas").waitFor();
+    await charts.getByRole("figure", { name: "Your jobs running and waiting" }).waitFor();
+    await charts.getByRole("figure", { name: /^Run time of your jobs/ }).waitFor();
+    await charts.getByText(/^The numbers/).click();
+    // The table's totals are the API's: the watched job succeeded, the other was cancelled.
+    const totals = async () => {
+      const rows = await charts
+        .getByRole("table", { name: "Jobs per interval" })
+        .locator("tbody tr")
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+        );
+      const sum = (column: number) => rows.reduce((n, row) => n + Number(row[column]), 0);
+      return { submitted: sum(1), succeeded: sum(3), cancelled: sum(5) };
+    };
+    const activity = (await tenant.call("GET", "/v1/activity")).body as {
+      intervals: { submitted: number; succeeded: number; cancelled: number }[];
+    };
+    const apiSum = (key: "submitted" | "succeeded" | "cancelled") =>
+      activity.intervals.reduce((n, interval) => n + interval[key], 0);
+    expect(await totals()).toEqual({
+      submitted: apiSum("submitted"),
+      succeeded: apiSum("succeeded"),
+      cancelled: apiSum("cancelled"),
+    });
+    expect(apiSum("succeeded")).toBeGreaterThanOrEqual(1);
+    expect(apiSum("cancelled")).toBeGreaterThanOrEqual(1);
+    await ui.check("dashboard-activity");
+
+    // Thirty days, in days: the same jobs.
+    await charts.getByLabel("30 days").check();
+    await charts.getByRole("figure", { name: "Your jobs per day" }).locator("canvas").waitFor();
+    await charts.getByRole("columnheader", { name: "Day (UTC)" }).waitFor();
+    expect((await totals()).succeeded).toBe(apiSum("succeeded"));
+  });
+
   it("filters the job list by status and pages through it without a reload", async () => {
     // Earlier jobs, ended long ago, straight in the database: enough for a second page.
     const scenario = (await tenant.call("GET", "/v1/scenarios/e2e")).body;

@@ -89,8 +89,10 @@ async function buildConsole(name: ConsoleName, dir: string): Promise<BuiltConsol
   }
   const pages = pageSizes(result.metafile, {
     main: main[0],
-    pageName: (entryPoint) =>
-      path.relative(path.join(source, "pages"), entryPoint).replace(/\.tsx$/, ""),
+    pageName: (entryPoint) => {
+      const inPages = path.relative(path.join(source, "pages"), entryPoint);
+      return inPages.startsWith("..") ? undefined : inPages.replace(/\.tsx$/, "");
+    },
     gzippedBytes: (file) => gzipped.get(file) ?? 0,
   });
   return { name, dir, pages };

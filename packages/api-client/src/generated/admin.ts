@@ -43,7 +43,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tenants by name */
+        /** List tenants by name, with their usage */
         get: operations["listTenants"];
         put?: never;
         /**
@@ -316,6 +316,25 @@ export interface components {
             cpu_limit?: number;
             memory_limit_gi?: number;
             max_concurrent_jobs?: number;
+        };
+        /** @description A tenant with its usage and queue. */
+        TenantWithUsage: components["schemas"]["Tenant"] & {
+            usage: components["schemas"]["TenantUsage"];
+        };
+        TenantUsage: {
+            /** @description What its PENDING and RUNNING jobs hold against its limits. */
+            active: {
+                jobs: number;
+                cpu: number;
+                memory_gi: number;
+            };
+            /** @description Its jobs waiting in its queue. */
+            queued: number;
+            /**
+             * @description Why its queue waits: its concurrent-job limit or its quota; null when nothing waits or the next is about to start.
+             * @enum {string|null}
+             */
+            waiting_for: "concurrent_job_limit" | "quota" | null;
         };
         TenantDetail: components["schemas"]["Tenant"] & {
             api_keys: components["schemas"]["ApiKey"][];
@@ -680,7 +699,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        tenants: components["schemas"]["Tenant"][];
+                        tenants: components["schemas"]["TenantWithUsage"][];
                         next_cursor: string | null;
                     };
                 };

@@ -1,11 +1,11 @@
 // A tenant's usage (what its pending and running jobs hold against its limits) and its queue,
-// from GET /admin/tenants/{id}/queue.
+// from the tenants list (GET /admin/tenants) or its queue (GET /admin/tenants/{id}/queue).
 import type { AdminSchemas } from "@sumo/api-client";
 import { UsageBar } from "../shared/components.tsx";
 
-export type TenantQueue = AdminSchemas["TenantQueue"];
+export type TenantUsageView = AdminSchemas["TenantUsage"];
 
-export function waitingForText(waitingFor: TenantQueue["waiting_for"]): string {
+export function waitingForText(waitingFor: TenantUsageView["waiting_for"]): string {
   switch (waitingFor) {
     case "concurrent_job_limit":
       return "waiting for a free job slot";
@@ -16,25 +16,28 @@ export function waitingForText(waitingFor: TenantQueue["waiting_for"]): string {
   }
 }
 
-export function TenantUsage(props: { tenant: AdminSchemas["Tenant"]; queue: TenantQueue }) {
-  const { tenant, queue } = props;
+export function TenantUsage(props: {
+  tenant: AdminSchemas["Tenant"];
+  active: TenantUsageView["active"];
+}) {
+  const { tenant, active } = props;
   return (
     <div class="tenant-usage">
       <UsageBar
         label={`${tenant.name} jobs`}
-        value={queue.active.jobs}
-        max={queue.max_concurrent_jobs}
+        value={active.jobs}
+        max={tenant.max_concurrent_jobs}
         unit="jobs"
       />
       <UsageBar
         label={`${tenant.name} CPU`}
-        value={queue.active.cpu}
+        value={active.cpu}
         max={tenant.cpu_limit}
         unit="cores"
       />
       <UsageBar
         label={`${tenant.name} memory`}
-        value={queue.active.memory_gi}
+        value={active.memory_gi}
         max={tenant.memory_limit_gi}
         unit="GiB"
       />

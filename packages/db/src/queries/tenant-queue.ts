@@ -86,3 +86,74 @@ export async function queuePositions(
       AND job.status = 'QUEUED'`);
   return new Map(result.rows.map((row) => [row.id, Number(row.ahead) + 1]));
 }
+
+/** What each tenant's queue holds and its active jobs use, for a page of tenants at once. */
+export interface TenantQueueSummary {
+  active: ActiveUse;
+  queued: number;
+  /** The tenant's first QUEUED job, the next to start; undefined when none waits. */
+  next: QueuedJobSize | undefined;
+}
+
+/**
+ * Each of these tenants' active use, queued count and next queued job, by tenant id: three
+ * statements for the whole page (admin views; not tenant-scoped).
+ */
+export async function summarizeTenantQueues(
+  db: DatabaseOrTransaction,
+  tenantIds: readonly string[],
+): Promise<Map<string, TenantQueueSummary>> {
+  const summaries = new Map<string, TenantQueueSummary>(
+    tenantIds.map((id) => [
+      id,
+      { active: { jobs: 0, cpu: 0, memoryGi: 0 }, queued: 0, next: undefined },
+    ]),
+  );
+  if (tenantIds.length === 0) return summaries;
+  const ids = [...tenantIds];
+  const [active, queued, next] = await Promise.all([
+    db
+      .select({
+        tenantId: jobs.tenantId,
+        jobs: sql<string>`count(*)`,
+        cpu: sql<string>`COALESCE(sum(${jobs.cpuRequest}), 0)`,
+        memoryGi: sql<string>`COALESCE(sum(${jobs.memoryGi}), 0)`,
+      })
+      .from(jobs)
+      .where(and(inArray(jobs.tenantId, ids), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
+      .groupBy(jobs.tenantId),
+    db
+      .select({ tenantId: tenantJobCounts.tenantId, jobs: tenantJobCounts.jobs })
+      .from(tenantJobCounts)
+      .where(and(inArray(tenantJobCounts.tenantId, ids), eq(tenantJobCounts.status, "QUEUED"))),
+    db
+      .selectDistinctOn([jobs.tenantId], {
+        tenantId: jobs.tenantId,
+        id: jobs.id,
+        cpuRequest: jobs.cpuRequest,
+        memoryGi: jobs.memoryGi,
+      })
+      .from(jobs)
+      .where(and(inArray(jobs.tenantId, ids), eq(jobs.status, "QUEUED")))
+      .orderBy(jobs.tenantId, asc(jobs.submittedAt), asc(jobs.id)),
+  ]);
+  for (const row of active) {
+    const summary = summaries.get(row.tenantId);
+    if (summary) {
+      summary.active = {
+        jobs: Number(row.jobs),
+        cpu: Number(row.cpu),
+        memoryGi: Number(row.memoryGi),
+      };
+    }
+  }
+  for (const row of queued) {
+    const summary = summaries.get(row.tenantId);
+    if (summary) summary.queued = Number(row.jobs);
+  }
+  for (const { tenantId, ...job } of next) {
+    const summary = summaries.get(tenantId);
+    if (summary) summary.next = job;
+  }
+  return summaries;
+}

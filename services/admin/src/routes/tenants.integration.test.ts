@@ -1,5 +1,6 @@
 import { hashApiKey } from "@sumo/db/api-keys";
-import { findTenantByApiKeyHash } from "@sumo/db/queries";
+import { createTenant, findTenantByApiKeyHash, insertJob } from "@sumo/db/queries";
+import { makeJob, makeTenant } from "@sumo/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminTestContext, startAdminTestContext } from "../test-harness.ts";
 
@@ -71,6 +72,50 @@ describe("tenants", () => {
     } while (cursor);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(["page-a", "page-b", "page-c"]));
+  });
+
+  it("lists each tenant with its usage and queue, as its own queue endpoint says", async () => {
+    const busy = await createTenant(
+      ctx.database.db,
+      makeTenant({ name: "usage-busy", maxConcurrentJobs: 2, cpuLimit: 8 }),
+    );
+    const quotaBound = await createTenant(
+      ctx.database.db,
+      makeTenant({ name: "usage-quota", maxConcurrentJobs: 5, cpuLimit: 2 }),
+    );
+    const idle = await createTenant(ctx.database.db, makeTenant({ name: "usage-idle" }));
+    const job = (tenantId: string, status: "PENDING" | "RUNNING" | "QUEUED", cpu: number) =>
+      insertJob(ctx.database.db, makeJob({ tenantId, status, cpuRequest: cpu, memoryGi: 0.5 }));
+    await job(busy.id, "PENDING", 1);
+    await job(busy.id, "RUNNING", 1.5);
+    await job(busy.id, "QUEUED", 1);
+    await job(busy.id, "QUEUED", 1);
+    await job(quotaBound.id, "RUNNING", 1.5);
+    await job(quotaBound.id, "QUEUED", 1);
+
+    const listed = await ctx.request("GET", "/admin/tenants?limit=500");
+    expect(listed.status).toBe(200);
+    const usageOf = (id: string) =>
+      listed.body.tenants.find((t: { tenant_id: string }) => t.tenant_id === id)?.usage;
+    expect(usageOf(busy.id)).toEqual({
+      active: { jobs: 2, cpu: 2.5, memory_gi: 1 },
+      queued: 2,
+      waiting_for: "concurrent_job_limit",
+    });
+    expect(usageOf(quotaBound.id)).toMatchObject({ queued: 1, waiting_for: "quota" });
+    expect(usageOf(idle.id)).toEqual({
+      active: { jobs: 0, cpu: 0, memory_gi: 0 },
+      queued: 0,
+      waiting_for: null,
+    });
+    for (const tenant of [busy, quotaBound, idle]) {
+      const queue = (await ctx.request("GET", `/admin/tenants/${tenant.id}/queue`)).body;
+      expect(usageOf(tenant.id)).toEqual({
+        active: queue.active,
+        queued: queue.queued,
+        waiting_for: queue.waiting_for,
+      });
+    }
   });
 
   it("refuses cursors no page returned, NUL and invalid UTF-8 included", async () => {

@@ -7,8 +7,10 @@ import {
   listTenantApiKeys,
   listTenants,
   revokeApiKey,
+  summarizeTenantQueues,
   updateTenantLimits,
 } from "@sumo/db/queries";
+import { planQueueStart } from "@sumo/db/queue-rules";
 import { enqueueInTransaction, TENANT_LIMITS_CHANGED_QUEUE } from "@sumo/db/queues";
 import { type ApiKey, DEFAULT_TENANT_LIMITS, type Tenant } from "@sumo/db/schema";
 import { ApiError, errorResponses, type HttpEnv, JSON_BODY_ERRORS } from "@sumo/http";
@@ -40,6 +42,19 @@ const tenantSchema = z
     updated_at: z.iso.datetime(),
   })
   .openapi("Tenant");
+
+const tenantUsageSchema = z
+  .object({
+    active: z
+      .object({ jobs: z.number().int(), cpu: z.number(), memory_gi: z.number() })
+      .openapi({ description: "What its PENDING and RUNNING jobs hold against its limits." }),
+    queued: z.number().int().openapi({ description: "Its jobs waiting in its queue." }),
+    waiting_for: z.enum(["concurrent_job_limit", "quota"]).nullable().openapi({
+      description:
+        "Why its queue waits: its concurrent-job limit or its quota; null when nothing waits or the next is about to start.",
+    }),
+  })
+  .openapi("TenantUsage");
 
 const apiKeySchema = z
   .object({
@@ -127,7 +142,7 @@ const listTenantsRoute = createRoute({
   path: "/admin/tenants",
   operationId: "listTenants",
   tags: ["Tenants"],
-  summary: "List tenants by name",
+  summary: "List tenants by name, with their usage",
   security,
   request: {
     query: z.object({
@@ -140,7 +155,14 @@ const listTenantsRoute = createRoute({
       description: "A page of tenants.",
       content: {
         "application/json": {
-          schema: z.object({ tenants: z.array(tenantSchema), next_cursor: z.string().nullable() }),
+          schema: z.object({
+            tenants: z.array(
+              tenantSchema
+                .extend({ usage: tenantUsageSchema })
+                .openapi("TenantWithUsage", { description: "A tenant with its usage and queue." }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
         },
       },
     },
@@ -281,9 +303,26 @@ export function tenantsRoutes(deps: { db: Database; boss: PgBoss }) {
         limit,
         ...(afterName !== undefined && { afterName }),
       });
+      const summaries = await summarizeTenantQueues(
+        deps.db,
+        page.tenants.map((tenant) => tenant.id),
+      );
       return c.json(
         {
-          tenants: page.tenants.map(toTenantView),
+          tenants: page.tenants.map((tenant) => {
+            const summary = summaries.get(tenant.id);
+            const active = summary?.active ?? { jobs: 0, cpu: 0, memoryGi: 0 };
+            return {
+              ...toTenantView(tenant),
+              usage: {
+                active: { jobs: active.jobs, cpu: active.cpu, memory_gi: active.memoryGi },
+                queued: summary?.queued ?? 0,
+                waiting_for: summary?.next
+                  ? (planQueueStart(tenant, active, [summary.next]).waitingFor ?? null)
+                  : null,
+              },
+            };
+          }),
           next_cursor:
             page.nextName === undefined ? null : Buffer.from(page.nextName).toString("base64url"),
         },

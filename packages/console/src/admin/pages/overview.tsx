@@ -1,4 +1,6 @@
-// The platform at a glance: nodes, pods by phase, active Kubernetes Jobs, jobs by status.
+// The platform at a glance: nodes, pods by phase, active Kubernetes Jobs, jobs by status; and
+// every tenant's jobs over the last hours.
+import { ActivitySection } from "../../shared/activity.tsx";
 import { call } from "../../shared/api-call.ts";
 import { Freshness, Loading, PageHeader, Time } from "../../shared/components.tsx";
 import { StatusCounts } from "../../shared/job-status.tsx";
@@ -80,6 +82,14 @@ export default function Overview() {
           </p>
         </>
       )}
+      <ActivitySection
+        title="Activity"
+        whose="All tenants' jobs"
+        defaultPeriod="6h"
+        load={(period, signal) =>
+          call(client.GET("/admin/activity", { params: { query: { period } }, signal }))
+        }
+      />
     </>
   );
 }

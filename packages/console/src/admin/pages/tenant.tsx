@@ -63,7 +63,7 @@ export default function Tenant({ id }: { id: string }) {
       </p>
       <section class="card" aria-labelledby="usage-heading">
         <h2 id="usage-heading">Usage and queue</h2>
-        <TenantUsage tenant={detail} queue={queue} />
+        <TenantUsage tenant={detail} active={queue.active} />
         <p>
           {queue.queued} queued
           {queue.queued > 0 && `, ${waitingForText(queue.waiting_for)}`}

@@ -9,7 +9,7 @@ import { EMPTY_LIMITS, LimitsFields, type LimitsInput, limitsBody } from "../lim
 import { OneTimeKey } from "../one-time-key.tsx";
 import { paths } from "../paths.ts";
 import { useSession } from "../session.ts";
-import { type TenantQueue, TenantUsage, waitingForText } from "../tenant-usage.tsx";
+import { TenantUsage, waitingForText } from "../tenant-usage.tsx";
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 5000;
@@ -20,27 +20,15 @@ export default function Tenants() {
   const { client } = useSession();
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
-  // A page of tenants with each one's queue, asked for together.
+  // A page of tenants, each with its usage and queue.
   const page = usePolled(
-    async (signal) => {
-      const listed = await call(
+    (signal) =>
+      call(
         client.GET("/admin/tenants", {
           params: { query: { limit: PAGE_SIZE, ...(cursor && { cursor }) } },
           signal,
         }),
-      );
-      const queues = await Promise.all(
-        listed.tenants.map((tenant) =>
-          call(
-            client.GET("/admin/tenants/{tenant_id}/queue", {
-              params: { path: { tenant_id: tenant.tenant_id } },
-              signal,
-            }),
-          ),
-        ),
-      );
-      return { ...listed, queues };
-    },
+      ),
     () => REFRESH_MS,
     [client, cursor],
   );
@@ -49,11 +37,7 @@ export default function Tenants() {
       <PageHeader title="Tenants" />
       <CreateTenant onCreated={page.reload} />
       <Freshness updatedAt={page.updatedAt} error={page.error} />
-      {!page.data ? (
-        <Loading what="tenants" />
-      ) : (
-        <TenantsTable tenants={page.data.tenants} queues={page.data.queues} />
-      )}
+      {!page.data ? <Loading what="tenants" /> : <TenantsTable tenants={page.data.tenants} />}
       <Pager
         of="tenants"
         cursors={cursors}
@@ -64,7 +48,7 @@ export default function Tenants() {
   );
 }
 
-function TenantsTable({ tenants, queues }: { tenants: Tenant[]; queues: TenantQueue[] }) {
+function TenantsTable({ tenants }: { tenants: AdminSchemas["TenantWithUsage"][] }) {
   return (
     <div class="table-scroll">
       <table>
@@ -80,8 +64,8 @@ function TenantsTable({ tenants, queues }: { tenants: Tenant[]; queues: TenantQu
           </tr>
         </thead>
         <tbody>
-          {tenants.map((tenant, index) => {
-            const queue = queues[index];
+          {tenants.map((tenant) => {
+            const { usage } = tenant;
             return (
               <tr key={tenant.tenant_id}>
                 <td>
@@ -91,12 +75,13 @@ function TenantsTable({ tenants, queues }: { tenants: Tenant[]; queues: TenantQu
                   {formatNumber(tenant.cpu_limit)} cores, {formatNumber(tenant.memory_limit_gi)}{" "}
                   GiB, {tenant.max_concurrent_jobs} jobs
                 </td>
-                <td>{queue && <TenantUsage tenant={tenant} queue={queue} />}</td>
                 <td>
-                  {queue &&
-                    (queue.queued > 0
-                      ? `${queue.queued} queued, ${waitingForText(queue.waiting_for)}`
-                      : "empty")}
+                  <TenantUsage tenant={tenant} active={usage.active} />
+                </td>
+                <td>
+                  {usage.queued > 0
+                    ? `${usage.queued} queued, ${waitingForText(usage.waiting_for)}`
+                    : "empty"}
                 </td>
               </tr>
             );

@@ -1,3 +1,4 @@
+import { ActivitySection } from "../../shared/activity.tsx";
 import { call } from "../../shared/api-call.ts";
 import { Freshness, Gauge, Loading, PageHeader } from "../../shared/components.tsx";
 import { formatNumber, shortId } from "../../shared/format.ts";
@@ -104,6 +105,14 @@ export default function Dashboard() {
               </ul>
             )}
           </section>
+          <ActivitySection
+            title="Your jobs over time"
+            whose="Your jobs"
+            defaultPeriod="48h"
+            load={(period, signal) =>
+              call(client.GET("/v1/activity", { params: { query: { period } }, signal }))
+            }
+          />
           <section aria-labelledby="recent-heading">
             <h2 id="recent-heading">Recent jobs</h2>
             <JobsTable jobs={data.recent_jobs} caption="Your 20 most recent jobs, newest first" />

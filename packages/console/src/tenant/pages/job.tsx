@@ -14,6 +14,13 @@ import { formatDuration, formatNumber, secondsBetween, shortId } from "../../sha
 import { usePolled } from "../../shared/use-polled.ts";
 import { isEnded, type Job, JobProgressBar } from "../job-views.tsx";
 import { paths } from "../paths.ts";
+import {
+  NUMERIC_PARAMETERS,
+  type NumericParameter,
+  ParameterFields,
+  type RunParameters,
+  runParameters,
+} from "../run-fields.tsx";
 import { useSession } from "../session.ts";
 
 const REFRESH_MS = 1000;
@@ -54,6 +61,7 @@ function JobView(props: {
 }) {
   const { job } = props;
   const ended = isEnded(job.status);
+  const [changing, setChanging] = useState(false);
   return (
     <>
       <PageHeader
@@ -63,9 +71,15 @@ function JobView(props: {
           </>
         }
       >
-        <JobActions job={job} onChange={props.onChange} />
+        <JobActions
+          job={job}
+          onChange={props.onChange}
+          changing={changing}
+          onChanging={setChanging}
+        />
       </PageHeader>
       <Freshness updatedAt={props.freshness.updatedAt} error={props.freshness.error} />
+      {changing && <RerunForm job={job} onClose={() => setChanging(false)} />}
       <section class="card" aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
         <Timeline job={job} />
@@ -231,7 +245,14 @@ function RunSummary({ result }: { result: NonNullable<Job["result"]> }) {
   );
 }
 
-function JobActions({ job, onChange }: { job: Job; onChange: () => void }) {
+function JobActions(props: {
+  job: Job;
+  onChange: () => void;
+  /** Whether the form to run it again with other parameters is open. */
+  changing: boolean;
+  onChanging: (changing: boolean) => void;
+}) {
+  const { job, onChange } = props;
   const { client } = useSession();
   const { route } = useLocation();
   const [problem, setProblem] = useState<ApiProblem>();
@@ -275,10 +296,95 @@ function JobActions({ job, onChange }: { job: Job; onChange: () => void }) {
         <button type="button" class="secondary" disabled={busy} onClick={rerun}>
           Run again
         </button>
+        <button
+          type="button"
+          class="secondary"
+          aria-expanded={props.changing}
+          aria-controls="rerun-form"
+          onClick={() => props.onChanging(!props.changing)}
+        >
+          Run again with changes…
+        </button>
       </div>
       <ErrorMessage problem={problem} />
     </div>
   );
+}
+
+/**
+ * The job run again with other run parameters: its own filled in, any changed, and sent as the
+ * rerun's overrides (the API keeps the rest, and the bundle and resources, as they were).
+ */
+function RerunForm({ job, onClose }: { job: JobDetail; onClose: () => void }) {
+  const { client } = useSession();
+  const { route } = useLocation();
+  const own = job.scenario ?? {};
+  const [values, setValues] = useState<Partial<Record<NumericParameter, string>>>(() =>
+    Object.fromEntries(
+      NUMERIC_PARAMETERS.flatMap(({ name }) =>
+        own[name] === undefined || own[name] === null ? [] : [[name, String(own[name])]],
+      ),
+    ),
+  );
+  const [queue, setQueue] = useState(false);
+  const [problem, setProblem] = useState<ApiProblem>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      const again = await call(
+        client.POST("/v1/jobs/{job_id}/rerun", {
+          params: { path: { job_id: job.job_id } },
+          body: { scenario: runParameters(values, outputsOf(own)), queue },
+        }),
+      );
+      route(paths.job(again.job_id));
+    } catch (error) {
+      setProblem(asProblem(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" id="rerun-form" aria-labelledby="rerun-heading">
+      <h2 id="rerun-heading">Run again with changes</h2>
+      <p class="muted small">
+        The same scenario bundle, CPU and memory; the run parameters as you set them here (an
+        emptied field keeps the job's own value).
+      </p>
+      <form noValidate onSubmit={submit}>
+        <ParameterFields idPrefix="rerun" values={values} onChange={setValues} />
+        <label class="check">
+          <input
+            type="checkbox"
+            name="queue"
+            checked={queue}
+            onChange={(event) => setQueue(event.currentTarget.checked)}
+          />
+          Wait in my queue when the job cannot start now (instead of a refusal)
+        </label>
+        <ErrorMessage problem={problem} />
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Run it
+          </button>
+          <button type="button" class="secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** The outputs a job's run parameters ask for (the job view keeps them as sent). */
+function outputsOf(parameters: Record<string, unknown>): RunParameters["outputs"] {
+  const outputs = parameters.outputs;
+  return Array.isArray(outputs)
+    ? outputs.filter((o): o is "summary" | "tripinfo" => o === "summary" || o === "tripinfo")
+    : [];
 }
 
 const SOURCE_TEXT = {
