@@ -381,8 +381,11 @@ if [[ ! -f $ARCHIVE ]]; then
   [[ -f $BASE_DIR/complete ]] || build_base
   touch "$BASE_DIR" # the newest in use, for prune_oldest
   build_image "$ARCHIVE" "$CONTEXT_LIST"
-  prune_oldest "$CACHE_DIR" "${IMAGE_TAG}_*.tar" 3
+  prune_oldest "$CACHE_DIR" "${IMAGE_TAG}_*.tar" 4
   prune_oldest "$CACHE_DIR" "base_*" 2
+else
+  # Reused: the newest in use, so a build for another checkout prunes the least recently used.
+  touch "$ARCHIVE"
 fi
 log "$IMAGE_REF: $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1))"
 print_image "$IMAGE_REF" "$ARCHIVE"

@@ -4,8 +4,10 @@
 // Seeds one tenant with `jobs` ended jobs (and a few running) and another with 10, starts the
 // api (no Kubernetes: the dashboard's quota reads "unavailable"), builds the console, and loads
 // /console/ in headless Chromium `loads` times per tenant, alternating, each in a fresh
-// context: from navigation start to the dashboard drawn (gauges, and the recent jobs' rows).
-// Also prints the pages' JavaScript and CSS, gzipped, as the build measured them.
+// context: from navigation start to the dashboard drawn (gauges, and the recent jobs' rows), and
+// to its activity charts drawn (they load after). Then GET /v1/activity over 30 days (every
+// seeded job: one each 10 s, so 200,000 span 23 days) for each tenant, alternating. Also prints
+// the pages' JavaScript and CSS, gzipped, as the build measured them.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildConsoles } from "@sumo/console/build";
@@ -48,8 +50,15 @@ const platform = new PlatformProcesses({
 await platform.start("api");
 const browser = await launchChromium();
 
+interface DashboardLoad {
+  drawnMs: number;
+  apiMs: number;
+  chartsMs: number;
+  activityApiMs: number;
+}
+
 /** One load of the dashboard: ms from navigation start until it is drawn, and its API call. */
-async function loadDashboard(apiKey: string): Promise<{ drawnMs: number; apiMs: number }> {
+async function loadDashboard(apiKey: string): Promise<DashboardLoad> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     // Signed in already, as a tab that signed in earlier is; and the moment the dashboard is
@@ -57,9 +66,12 @@ async function loadDashboard(apiKey: string): Promise<{ drawnMs: number; apiMs: 
     await context.addInitScript(`
       sessionStorage.setItem("sumo-k8.tenant.api-key", ${JSON.stringify(apiKey)});
       new MutationObserver((_, observer) => {
-        if (document.querySelectorAll("meter").length === 3 &&
+        if (window.__drawnAt === undefined && document.querySelectorAll("meter").length === 3 &&
             document.querySelectorAll("main tbody tr td a").length > 0) {
           window.__drawnAt = performance.now();
+        }
+        if (document.querySelectorAll("figure.chart canvas").length === 3) {
+          window.__chartsAt = performance.now();
           observer.disconnect();
         }
       }).observe(document, { subtree: true, childList: true });
@@ -68,10 +80,19 @@ async function loadDashboard(apiKey: string): Promise<{ drawnMs: number; apiMs: 
     await page.goto(`${platform.apiUrl}/console/`);
     await page.locator("main tbody tr td a").first().waitFor({ timeout: 30_000 });
     await page.locator("meter").nth(2).waitFor({ state: "attached", timeout: 30_000 });
+    await page.locator("figure.chart canvas").nth(2).waitFor({ timeout: 30_000 });
     return (await page.evaluate(`(() => {
-      const call = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/v1/dashboard"));
-      return { drawnMs: window.__drawnAt, apiMs: call ? call.responseEnd - call.requestStart : NaN };
-    })()`)) as { drawnMs: number; apiMs: number };
+      const took = (suffix) => {
+        const call = performance.getEntriesByType("resource").find((e) => e.name.endsWith(suffix));
+        return call ? call.responseEnd - call.requestStart : NaN;
+      };
+      return {
+        drawnMs: window.__drawnAt,
+        apiMs: took("/v1/dashboard"),
+        chartsMs: window.__chartsAt,
+        activityApiMs: took("/v1/activity?period=48h"),
+      };
+    })()`)) as DashboardLoad;
   } finally {
     await context.close();
   }
@@ -80,6 +101,8 @@ async function loadDashboard(apiKey: string): Promise<{ drawnMs: number; apiMs: 
 try {
   const samples = { big: [] as number[], small: [] as number[] };
   const api = { big: [] as number[], small: [] as number[] };
+  const charts = { big: [] as number[], small: [] as number[] };
+  const activityApi = { big: [] as number[], small: [] as number[] };
   // Warm-up: the first loads compile the api's queries and fill Chromium's caches.
   for (const key of [big.apiKey, small.apiKey, big.apiKey, small.apiKey]) await loadDashboard(key);
   for (let i = 0; i < LOADS; i++) {
@@ -90,6 +113,8 @@ try {
       const load = await loadDashboard(key);
       samples[name].push(load.drawnMs);
       api[name].push(load.apiMs);
+      charts[name].push(load.chartsMs);
+      activityApi[name].push(load.activityApiMs);
     }
   }
   const ms = (value: number) => `${value.toFixed(0)} ms`;
@@ -103,11 +128,40 @@ try {
       `  ${`${jobs.toLocaleString("en")} jobs`.padEnd(16)} ${ms(quantile(samples[name], 0.5)).padStart(7)} ${ms(quantile(samples[name], 0.95)).padStart(9)} ${ms(quantile(samples[name], 1)).padStart(9)} ${ms(quantile(api[name], 0.5)).padStart(12)}`,
     );
   }
+  say(`\nactivity charts drawn (navigation start → three charts), and their API call:`);
+  say(`  tenant              p50       p95       max     GET /v1/activity?period=48h p50`);
+  for (const [name, jobs] of [
+    ["big", JOBS],
+    ["small", 10],
+  ] as const) {
+    say(
+      `  ${`${jobs.toLocaleString("en")} jobs`.padEnd(16)} ${ms(quantile(charts[name], 0.5)).padStart(7)} ${ms(quantile(charts[name], 0.95)).padStart(9)} ${ms(quantile(charts[name], 1)).padStart(9)} ${ms(quantile(activityApi[name], 0.5)).padStart(12)}`,
+    );
+  }
+  const month = { big: [] as number[], small: [] as number[] };
+  for (let i = 0; i < LOADS; i++) {
+    for (const [name, key] of [
+      ["big", big.apiKey],
+      ["small", small.apiKey],
+    ] as const) {
+      const started = performance.now();
+      const response = await fetch(`${platform.apiUrl}/v1/activity?period=30d`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      if (response.status !== 200) throw new Error(`GET /v1/activity: ${response.status}`);
+      await response.json();
+      month[name].push(performance.now() - started);
+    }
+  }
+  say(
+    `\nGET /v1/activity?period=30d, ${LOADS} each: ${JOBS.toLocaleString("en")} jobs p50 ${ms(quantile(month.big, 0.5))}, 10 jobs p50 ${ms(quantile(month.small, 0.5))} (ratio ${(quantile(month.big, 0.5) / quantile(month.small, 0.5)).toFixed(1)}x)`,
+  );
+
   say("\nJavaScript and CSS per page, gzipped:");
   for (const { name, pages } of built) {
     for (const page of pages) {
       say(
-        `  ${name} ${page.page.padEnd(10)} JS ${(page.jsGzipBytes / 1024).toFixed(1)} KiB, CSS ${(page.cssGzipBytes / 1024).toFixed(1)} KiB`,
+        `  ${name} ${page.page.padEnd(10)} JS ${(page.jsGzipBytes / 1024).toFixed(1)} KiB, CSS ${(page.cssGzipBytes / 1024).toFixed(1)} KiB${page.laterJsGzipBytes ? `, then charts ${(page.laterJsGzipBytes / 1024).toFixed(1)} KiB` : ""}`,
       );
     }
   }

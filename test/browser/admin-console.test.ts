@@ -236,6 +236,38 @@ describe("the admin console", () => {
     await ui.check("admin-jobs");
   });
 
+  it("lists every tenant's sweeps filtered by tenant, and cancels one", async () => {
+    const client = ctx.tenantClient(made.tenantId ?? "", made.secondKey ?? "");
+    const { scenario_id: scenarioId } = simulatedRun(600);
+    await client.uploadScenario(scenarioId);
+    const created = await client.call("POST", "/v1/sweeps", {
+      scenario_id: scenarioId,
+      cpu_request: 0.1,
+      memory_gi: 0.1,
+      vary: { seed: { from: 1, to: 5 } },
+      parameters: { end: 60_000 },
+    });
+    expect(created.status).toBe(201);
+    const sweepId: string = created.body.sweep_id;
+    await ui.nav("Sweeps").click();
+    await ui.heading("All sweeps").waitFor();
+    await page().getByLabel("Tenant").selectOption({ label: "console-made" });
+    await page().waitForURL(new RegExp(`\\?tenant=${made.tenantId}$`));
+    const row = page()
+      .locator("tbody tr")
+      .filter({ hasText: sweepId.slice(-8) });
+    await row.waitFor();
+    expect(await page().locator("tbody tr").count()).toBe(1);
+    expect(await row.innerText()).toContain("console-made");
+    expect(await row.getByRole("progressbar").count()).toBe(1);
+    await ui.check("admin-sweeps");
+    await row.getByRole("button", { name: /^Cancel sweep / }).click();
+    await row.filter({ hasText: "cancelled by admin" }).waitFor({ timeout: WAIT_MS });
+    const sweep = (await client.call("GET", `/v1/sweeps/${sweepId}`)).body;
+    expect(sweep.cancelled.by).toBe("admin");
+    expect(sweep.counts.QUEUED + sweep.counts.PENDING + sweep.counts.RUNNING).toBe(0);
+  });
+
   it("shows the nodes with their allocation as bars, and the cluster's totals", async () => {
     await ui.nav("Nodes").click();
     await ui.heading("Nodes").waitFor();

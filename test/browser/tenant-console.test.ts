@@ -255,11 +255,16 @@ describe("the tenant console", () => {
     await page().waitForURL((url) => !url.pathname.endsWith(original));
     const rerunId = jobIdOfUrl() ?? "";
     await heading(new RegExp(shortId(rerunId))).waitFor();
-    const rerun = await tenant.job(rerunId);
+    const rerun = (await tenant.job(rerunId)) as unknown as {
+      rerun_of: string | null;
+      scenario: { seed?: number } | null;
+    };
     expect(rerun.rerun_of).toBe(original);
-    expect((rerun as { scenario?: { seed?: number } }).scenario?.seed).toBe(7);
+    expect(rerun.scenario?.seed).toBe(7);
     // The page links back to the job it runs again.
-    await page().getByRole("link", { name: shortId(original) }).waitFor();
+    await page()
+      .getByRole("link", { name: shortId(original) })
+      .waitFor();
   });
 
   it("charts the tenant's jobs over time on the dashboard, with their numbers", async () => {

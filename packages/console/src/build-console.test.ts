@@ -73,6 +73,7 @@ describe("the console build", () => {
       "jobs",
       "nodes",
       "overview",
+      "sweeps",
       "tenant",
       "tenants",
     ]);

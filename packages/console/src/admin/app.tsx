@@ -18,12 +18,14 @@ const Tenants = lazy(() => import("./pages/tenants.tsx"));
 const Tenant = lazy(() => import("./pages/tenant.tsx"));
 const Nodes = lazy(() => import("./pages/nodes.tsx"));
 const Jobs = lazy(() => import("./pages/jobs.tsx"));
+const Sweeps = lazy(() => import("./pages/sweeps.tsx"));
 
 const NAVIGATION = [
   { href: paths.overview, label: "Overview" },
   { href: paths.tenants, label: "Tenants" },
   { href: paths.nodes, label: "Nodes" },
   { href: paths.jobs, label: "Jobs" },
+  { href: paths.sweeps, label: "Sweeps" },
 ];
 
 export function AdminConsole() {
@@ -58,6 +60,7 @@ export function AdminConsole() {
                 <Route path={`${paths.tenants}/:id`} component={Tenant} />
                 <Route path={paths.nodes} component={Nodes} />
                 <Route path={paths.jobs} component={Jobs} />
+                <Route path={paths.sweeps} component={Sweeps} />
                 <Route default component={NotFound} />
               </Router>
             </ErrorBoundary>

@@ -7,4 +7,5 @@ export const paths = {
   tenant: (id: string) => `${BASE}/tenants/${id}`,
   nodes: `${BASE}/nodes`,
   jobs: `${BASE}/jobs`,
+  sweeps: `${BASE}/sweeps`,
 };

@@ -118,9 +118,11 @@ describe("GET /v1/activity", () => {
     const counted = (key: "submitted" | "succeeded" | "failed") =>
       activity.intervals.reduce((sum: number, i: Interval) => sum + i[key], 0);
     expect([counted("submitted"), counted("succeeded"), counted("failed")]).toEqual([1, 1, 0]);
-    expect(
-      activity.intervals.find((i: Interval) => i.run_seconds !== null).run_seconds,
-    ).toEqual({ p50: 90, p90: 90, max: 90 });
+    expect(activity.intervals.find((i: Interval) => i.run_seconds !== null).run_seconds).toEqual({
+      p50: 90,
+      p90: 90,
+      max: 90,
+    });
 
     const refused = await ctx.request("GET", "/v1/activity?period=1y", { apiKey });
     expect(refused.status).toBe(422);
