@@ -238,8 +238,8 @@ describe("the admin console", () => {
 
   it("lists every tenant's sweeps filtered by tenant, and cancels one", async () => {
     const client = ctx.tenantClient(made.tenantId ?? "", made.secondKey ?? "");
+    // The scenario the tenant's job ran (uploaded by that submission).
     const { scenario_id: scenarioId } = simulatedRun(600);
-    await client.uploadScenario(scenarioId);
     const created = await client.call("POST", "/v1/sweeps", {
       scenario_id: scenarioId,
       cpu_request: 0.1,
