@@ -1,6 +1,7 @@
 // How the tenant console shows jobs wherever they appear: a table row, progress, statuses.
 import type { TenantSchemas } from "@sumo/api-client";
 import { ProgressBar, StatusBadge, Time } from "../shared/components.tsx";
+import { DataTable } from "../shared/data-table.tsx";
 import { formatDuration, formatNumber, secondsBetween, shortId } from "../shared/format.ts";
 import { paths } from "./paths.ts";
 
@@ -35,53 +36,39 @@ export function JobProgressBar({ job }: { job: Job }) {
 /** A table of jobs: id (linked), scenario, status, resources, times. */
 export function JobsTable({ jobs, caption }: { jobs: Job[]; caption: string }) {
   return (
-    <div class="table-scroll">
-      <table>
-        <caption class="muted small">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Scenario</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="number">
-              CPU
-            </th>
-            <th scope="col" class="number">
-              Memory
-            </th>
-            <th scope="col">Submitted</th>
-            <th scope="col">Ran for</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((job) => (
-            <tr key={job.job_id}>
-              <td>
-                <a href={paths.job(job.job_id)}>
-                  <code>{shortId(job.job_id)}</code>
-                </a>
-              </td>
-              <td>{job.scenario_name ?? <span class="muted">(deleted)</span>}</td>
-              <td>
-                <StatusBadge status={job.status} />
-              </td>
-              <td class="number">{formatNumber(job.cpu_request, 3)}</td>
-              <td class="number">{formatNumber(job.memory_gi, 3)} GiB</td>
-              <td>
-                <Time iso={job.submitted_at} />
-              </td>
-              <td>{runTime(job)}</td>
-            </tr>
-          ))}
-          {jobs.length === 0 && (
-            <tr>
-              <td colSpan={7} class="muted">
-                No jobs.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={[
+        { label: "Job" },
+        { label: "Scenario" },
+        { label: "Status" },
+        { label: "CPU", numeric: true },
+        { label: "Memory", numeric: true },
+        { label: "Submitted" },
+        { label: "Ran for" },
+      ]}
+      rows={jobs}
+      rowKey={(job) => job.job_id}
+      row={(job) => (
+        <>
+          <td>
+            <a href={paths.job(job.job_id)}>
+              <code>{shortId(job.job_id)}</code>
+            </a>
+          </td>
+          <td>{job.scenario_name ?? <span class="muted">(deleted)</span>}</td>
+          <td>
+            <StatusBadge status={job.status} />
+          </td>
+          <td class="number">{formatNumber(job.cpu_request, 3)}</td>
+          <td class="number">{formatNumber(job.memory_gi, 3)} GiB</td>
+          <td>
+            <Time iso={job.submitted_at} />
+          </td>
+          <td>{runTime(job)}</td>
+        </>
+      )}
+      empty="No jobs."
+    />
   );
 }

@@ -13,11 +13,13 @@ import {
   StatusBadge,
   Time,
 } from "../../shared/components.tsx";
+import { DataTable } from "../../shared/data-table.tsx";
 import { formatNumber, shortId } from "../../shared/format.ts";
 import { isEnded, JOB_STATUSES } from "../../shared/job-status.tsx";
 import { usePolled } from "../../shared/use-polled.ts";
 import { paths } from "../paths.ts";
 import { useSession } from "../session.ts";
+import { TenantFilter, TenantLink, useTenantNames } from "../tenant-filter.tsx";
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 3000;
@@ -32,12 +34,7 @@ export default function Jobs() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
   const [problem, setProblem] = useState<ApiProblem>();
-  // The tenants' names, for the filter and the table (one page: the admin API's most).
-  const tenants = usePolled(
-    (signal) => call(client.GET("/admin/tenants", { params: { query: { limit: 500 } }, signal })),
-    () => null,
-    [client],
-  );
+  const tenants = useTenantNames();
   const page = usePolled(
     (signal) =>
       call(
@@ -76,7 +73,6 @@ export default function Jobs() {
       setProblem(asProblem(error));
     }
   };
-  const names = new Map(tenants.data?.tenants.map((t) => [t.tenant_id, t.name]));
   return (
     <>
       <PageHeader title="All jobs" />
@@ -96,91 +92,65 @@ export default function Jobs() {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="tenant-filter">Tenant</label>
-          <select
-            id="tenant-filter"
-            value={tenantId ?? ""}
-            onChange={(event) => filter({ tenant: event.currentTarget.value })}
-          >
-            <option value="">Any tenant</option>
-            {tenants.data?.tenants.map((t) => (
-              <option key={t.tenant_id} value={t.tenant_id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <TenantFilter
+          tenants={tenants}
+          value={tenantId}
+          onChange={(tenant) => filter({ tenant })}
+        />
         <Freshness updatedAt={page.updatedAt} error={page.error} />
       </div>
       <ErrorMessage problem={problem} title="Could not cancel the job" />
       {!page.data ? (
         <Loading what="jobs" />
       ) : (
-        <div class="table-scroll">
-          <table>
-            <caption class="muted small">
+        <DataTable
+          caption={
+            <>
               {status ? `${status} jobs` : "Jobs"}
-              {tenantId ? ` of ${names.get(tenantId) ?? tenantId}` : " of every tenant"}, newest
-              first: page {cursors.length}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Scenario</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="number">
-                  CPU
-                </th>
-                <th scope="col" class="number">
-                  Memory
-                </th>
-                <th scope="col">Submitted</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.jobs.map((job) => (
-                <tr key={job.job_id}>
-                  <td>
-                    <code title={job.job_id}>{shortId(job.job_id)}</code>
-                  </td>
-                  <td>
-                    <a href={paths.tenant(job.tenant_id)}>
-                      {names.get(job.tenant_id) ?? shortId(job.tenant_id)}
-                    </a>
-                  </td>
-                  <td>{job.scenario_name ?? <span class="muted">(deleted)</span>}</td>
-                  <td>
-                    <StatusBadge status={job.status} />
-                  </td>
-                  <td class="number">{formatNumber(job.cpu_request, 3)}</td>
-                  <td class="number">{formatNumber(job.memory_gi, 3)} GiB</td>
-                  <td>
-                    <Time iso={job.submitted_at} />
-                  </td>
-                  <td>
-                    {!isEnded(job.status) && (
-                      <button type="button" class="danger" onClick={() => cancel(job)}>
-                        Cancel {shortId(job.job_id)}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {page.data.jobs.length === 0 && (
-                <tr>
-                  <td colSpan={8} class="muted">
-                    No jobs.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+              {tenantId ? ` of ${tenants.nameOf(tenantId) ?? tenantId}` : " of every tenant"},
+              newest first: page {cursors.length}
+            </>
+          }
+          columns={[
+            { label: "Job" },
+            { label: "Tenant" },
+            { label: "Scenario" },
+            { label: "Status" },
+            { label: "CPU", numeric: true },
+            { label: "Memory", numeric: true },
+            { label: "Submitted" },
+            { label: "Actions", hiddenLabel: true },
+          ]}
+          rows={page.data.jobs}
+          rowKey={(job) => job.job_id}
+          row={(job) => (
+            <>
+              <td>
+                <code title={job.job_id}>{shortId(job.job_id)}</code>
+              </td>
+              <td>
+                <TenantLink tenants={tenants} id={job.tenant_id} />
+              </td>
+              <td>{job.scenario_name ?? <span class="muted">(deleted)</span>}</td>
+              <td>
+                <StatusBadge status={job.status} />
+              </td>
+              <td class="number">{formatNumber(job.cpu_request, 3)}</td>
+              <td class="number">{formatNumber(job.memory_gi, 3)} GiB</td>
+              <td>
+                <Time iso={job.submitted_at} />
+              </td>
+              <td>
+                {!isEnded(job.status) && (
+                  <button type="button" class="danger" onClick={() => cancel(job)}>
+                    Cancel {shortId(job.job_id)}
+                  </button>
+                )}
+              </td>
+            </>
+          )}
+          empty="No jobs."
+        />
       )}
       <Pager
         of="jobs"

@@ -13,10 +13,12 @@ import {
   ProgressBar,
   Time,
 } from "../../shared/components.tsx";
+import { DataTable } from "../../shared/data-table.tsx";
 import { shortId } from "../../shared/format.ts";
 import { usePolled } from "../../shared/use-polled.ts";
 import { paths } from "../paths.ts";
 import { useSession } from "../session.ts";
+import { TenantFilter, TenantLink, useTenantNames } from "../tenant-filter.tsx";
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 3000;
@@ -34,12 +36,7 @@ export default function Sweeps() {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors.at(-1);
   const [problem, setProblem] = useState<ApiProblem>();
-  // The tenants' names, for the filter and the table (one page: the admin API's most).
-  const tenants = usePolled(
-    (signal) => call(client.GET("/admin/tenants", { params: { query: { limit: 500 } }, signal })),
-    () => null,
-    [client],
-  );
+  const tenants = useTenantNames();
   const page = usePolled(
     (signal) =>
       call(
@@ -74,102 +71,73 @@ export default function Sweeps() {
       setProblem(asProblem(error));
     }
   };
-  const names = new Map(tenants.data?.tenants.map((t) => [t.tenant_id, t.name]));
   return (
     <>
       <PageHeader title="All sweeps" />
       <div class="filters">
-        <div class="field">
-          <label for="tenant-filter">Tenant</label>
-          <select
-            id="tenant-filter"
-            value={tenantId ?? ""}
-            onChange={(event) => filter(event.currentTarget.value)}
-          >
-            <option value="">Any tenant</option>
-            {tenants.data?.tenants.map((t) => (
-              <option key={t.tenant_id} value={t.tenant_id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <TenantFilter tenants={tenants} value={tenantId} onChange={filter} />
         <Freshness updatedAt={page.updatedAt} error={page.error} />
       </div>
       <ErrorMessage problem={problem} title="Could not cancel the sweep" />
       {!page.data ? (
         <Loading what="sweeps" />
       ) : (
-        <div class="table-scroll">
-          <table>
-            <caption class="muted small">
+        <DataTable
+          caption={
+            <>
               Sweeps
-              {tenantId ? ` of ${names.get(tenantId) ?? tenantId}` : " of every tenant"}, newest
-              first: page {cursors.length}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Sweep</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Scenario</th>
-                <th scope="col">Varies</th>
-                <th scope="col" class="number">
-                  Members
-                </th>
-                <th scope="col">Progress</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.sweeps.map((sweep) => (
-                <tr key={sweep.sweep_id}>
-                  <td>
-                    <code title={sweep.sweep_id}>{shortId(sweep.sweep_id)}</code>
-                  </td>
-                  <td>
-                    <a href={paths.tenant(sweep.tenant_id)}>
-                      {names.get(sweep.tenant_id) ?? shortId(sweep.tenant_id)}
-                    </a>
-                  </td>
-                  <td>{sweep.scenario_name ?? <span class="muted">(deleted)</span>}</td>
-                  <td>{Object.keys(sweep.vary).join(", ")}</td>
-                  <td class="number">{sweep.member_count}</td>
-                  <td>
-                    <ProgressBar
-                      label={`Sweep ${shortId(sweep.sweep_id)} members ended`}
-                      fraction={sweep.progress.fraction}
-                      detail={
-                        sweep.cancelled
-                          ? `cancelled by ${sweep.cancelled.by}`
-                          : `${sweep.counts.SUCCEEDED} succeeded, ${sweep.counts.FAILED} failed, ${sweep.counts.QUEUED} queued`
-                      }
-                    />
-                  </td>
-                  <td>
-                    <Time iso={sweep.created_at} />
-                  </td>
-                  <td>
-                    {!isOver(sweep) && (
-                      <button type="button" class="danger" onClick={() => cancel(sweep)}>
-                        Cancel sweep {shortId(sweep.sweep_id)}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {page.data.sweeps.length === 0 && (
-                <tr>
-                  <td colSpan={8} class="muted">
-                    No sweeps.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+              {tenantId ? ` of ${tenants.nameOf(tenantId) ?? tenantId}` : " of every tenant"},
+              newest first: page {cursors.length}
+            </>
+          }
+          columns={[
+            { label: "Sweep" },
+            { label: "Tenant" },
+            { label: "Scenario" },
+            { label: "Varies" },
+            { label: "Members", numeric: true },
+            { label: "Progress" },
+            { label: "Created" },
+            { label: "Actions", hiddenLabel: true },
+          ]}
+          rows={page.data.sweeps}
+          rowKey={(sweep) => sweep.sweep_id}
+          row={(sweep) => (
+            <>
+              <td>
+                <code title={sweep.sweep_id}>{shortId(sweep.sweep_id)}</code>
+              </td>
+              <td>
+                <TenantLink tenants={tenants} id={sweep.tenant_id} />
+              </td>
+              <td>{sweep.scenario_name ?? <span class="muted">(deleted)</span>}</td>
+              <td>{Object.keys(sweep.vary).join(", ")}</td>
+              <td class="number">{sweep.member_count}</td>
+              <td>
+                <ProgressBar
+                  label={`Sweep ${shortId(sweep.sweep_id)} members ended`}
+                  fraction={sweep.progress.fraction}
+                  detail={
+                    sweep.cancelled
+                      ? `cancelled by ${sweep.cancelled.by}`
+                      : `${sweep.counts.SUCCEEDED} succeeded, ${sweep.counts.FAILED} failed, ${sweep.counts.QUEUED} queued`
+                  }
+                />
+              </td>
+              <td>
+                <Time iso={sweep.created_at} />
+              </td>
+              <td>
+                {!isOver(sweep) && (
+                  <button type="button" class="danger" onClick={() => cancel(sweep)}>
+                    Cancel sweep {shortId(sweep.sweep_id)}
+                  </button>
+                )}
+              </td>
+            </>
+          )}
+          empty="No sweeps."
+        />
       )}
       <Pager
         of="sweeps"

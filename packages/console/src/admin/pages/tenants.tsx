@@ -3,6 +3,7 @@ import type { AdminSchemas } from "@sumo/api-client";
 import { useState } from "preact/hooks";
 import { type ApiProblem, asProblem, call } from "../../shared/api-call.ts";
 import { ErrorMessage, Freshness, Loading, PageHeader, Pager } from "../../shared/components.tsx";
+import { DataTable } from "../../shared/data-table.tsx";
 import { formatNumber } from "../../shared/format.ts";
 import { usePolled } from "../../shared/use-polled.ts";
 import { EMPTY_LIMITS, LimitsFields, type LimitsInput, limitsBody } from "../limits-fields.tsx";
@@ -50,52 +51,32 @@ export default function Tenants() {
 
 function TenantsTable({ tenants }: { tenants: AdminSchemas["TenantWithUsage"][] }) {
   return (
-    <div class="table-scroll">
-      <table>
-        <caption class="muted small">
-          Tenants by name: limits, and what their pending and running jobs hold
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Tenant</th>
-            <th scope="col">Limits</th>
-            <th scope="col">In use</th>
-            <th scope="col">Queue</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tenants.map((tenant) => {
-            const { usage } = tenant;
-            return (
-              <tr key={tenant.tenant_id}>
-                <td>
-                  <a href={paths.tenant(tenant.tenant_id)}>{tenant.name}</a>
-                </td>
-                <td>
-                  {formatNumber(tenant.cpu_limit)} cores, {formatNumber(tenant.memory_limit_gi)}{" "}
-                  GiB, {tenant.max_concurrent_jobs} jobs
-                </td>
-                <td>
-                  <TenantUsage tenant={tenant} active={usage.active} />
-                </td>
-                <td>
-                  {usage.queued > 0
-                    ? `${usage.queued} queued, ${waitingForText(usage.waiting_for)}`
-                    : "empty"}
-                </td>
-              </tr>
-            );
-          })}
-          {tenants.length === 0 && (
-            <tr>
-              <td colSpan={4} class="muted">
-                No tenants yet.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Tenants by name: limits, and what their pending and running jobs hold"
+      columns={[{ label: "Tenant" }, { label: "Limits" }, { label: "In use" }, { label: "Queue" }]}
+      rows={tenants}
+      rowKey={(tenant) => tenant.tenant_id}
+      row={(tenant) => (
+        <>
+          <td>
+            <a href={paths.tenant(tenant.tenant_id)}>{tenant.name}</a>
+          </td>
+          <td>
+            {formatNumber(tenant.cpu_limit)} cores, {formatNumber(tenant.memory_limit_gi)} GiB,{" "}
+            {tenant.max_concurrent_jobs} jobs
+          </td>
+          <td>
+            <TenantUsage tenant={tenant} active={tenant.usage.active} />
+          </td>
+          <td>
+            {tenant.usage.queued > 0
+              ? `${tenant.usage.queued} queued, ${waitingForText(tenant.usage.waiting_for)}`
+              : "empty"}
+          </td>
+        </>
+      )}
+      empty="No tenants yet."
+    />
   );
 }
 

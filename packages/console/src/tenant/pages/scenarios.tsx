@@ -9,6 +9,7 @@ import {
   ProgressBar,
   Time,
 } from "../../shared/components.tsx";
+import { DataTable } from "../../shared/data-table.tsx";
 import { formatBytes } from "../../shared/format.ts";
 import { uploadFetch } from "../../shared/upload-fetch.ts";
 import { usePolled } from "../../shared/use-polled.ts";
@@ -95,84 +96,68 @@ export default function Scenarios() {
       {!list.data ? (
         <Loading what="scenarios" />
       ) : (
-        <div class="table-scroll">
-          <table>
-            <caption class="muted small">Newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Configuration</th>
-                <th scope="col" class="number">
-                  Size
-                </th>
-                <th scope="col" class="number">
-                  Files
-                </th>
-                <th scope="col">Uploaded</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.scenarios.map((scenario) => (
-                <tr key={scenario.scenario_id}>
-                  <td>{scenario.name}</td>
-                  <td>
-                    <code>{scenario.config}</code>
-                  </td>
-                  <td class="number">
-                    {formatBytes(scenario.size_bytes)} {scenario.format}
-                  </td>
-                  <td class="number">{scenario.file_count}</td>
-                  <td>
-                    <Time iso={scenario.created_at} />
-                  </td>
-                  <td class="actions">
-                    <a
-                      class="button secondary"
-                      href={`${paths.submit}?scenario=${encodeURIComponent(scenario.name)}`}
-                    >
-                      Run
-                    </a>
-                    <button type="button" class="secondary" onClick={() => download(scenario)}>
-                      Download<span class="visually-hidden"> {scenario.name}</span>
+        <DataTable
+          caption={<>Newest first</>}
+          columns={[
+            { label: "Name" },
+            { label: "Configuration" },
+            { label: "Size", numeric: true },
+            { label: "Files", numeric: true },
+            { label: "Uploaded" },
+            { label: "Actions", hiddenLabel: true },
+          ]}
+          rows={list.data.scenarios}
+          rowKey={(scenario) => scenario.scenario_id}
+          row={(scenario) => (
+            <>
+              <td>{scenario.name}</td>
+              <td>
+                <code>{scenario.config}</code>
+              </td>
+              <td class="number">
+                {formatBytes(scenario.size_bytes)} {scenario.format}
+              </td>
+              <td class="number">{scenario.file_count}</td>
+              <td>
+                <Time iso={scenario.created_at} />
+              </td>
+              <td class="actions">
+                <a
+                  class="button secondary"
+                  href={`${paths.submit}?scenario=${encodeURIComponent(scenario.name)}`}
+                >
+                  Run
+                </a>
+                <button type="button" class="secondary" onClick={() => download(scenario)}>
+                  Download<span class="visually-hidden"> {scenario.name}</span>
+                </button>
+                {confirming === scenario.scenario_id ? (
+                  <>
+                    <button type="button" class="danger" onClick={() => remove(scenario)}>
+                      Delete {scenario.name} for good
                     </button>
-                    {confirming === scenario.scenario_id ? (
-                      <>
-                        <button type="button" class="danger" onClick={() => remove(scenario)}>
-                          Delete {scenario.name} for good
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary"
-                          onClick={() => setConfirming(undefined)}
-                        >
-                          Keep it
-                        </button>
-                      </>
-                    ) : (
-                      <button
-                        type="button"
-                        class="secondary"
-                        onClick={() => setConfirming(scenario.scenario_id)}
-                      >
-                        Delete<span class="visually-hidden"> {scenario.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {list.data.scenarios.length === 0 && (
-                <tr>
-                  <td colSpan={6} class="muted">
-                    No scenarios yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() => setConfirming(undefined)}
+                    >
+                      Keep it
+                    </button>
+                  </>
+                ) : (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={() => setConfirming(scenario.scenario_id)}
+                  >
+                    Delete<span class="visually-hidden"> {scenario.name}</span>
+                  </button>
+                )}
+              </td>
+            </>
+          )}
+          empty="No scenarios yet."
+        />
       )}
       <Pager
         of="scenarios"

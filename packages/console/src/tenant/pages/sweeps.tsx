@@ -8,6 +8,7 @@ import {
   ProgressBar,
   Time,
 } from "../../shared/components.tsx";
+import { DataTable } from "../../shared/data-table.tsx";
 import { shortId } from "../../shared/format.ts";
 import { usePolled } from "../../shared/use-polled.ts";
 import { paths } from "../paths.ts";
@@ -41,54 +42,42 @@ export default function Sweeps() {
       {!page.data ? (
         <Loading what="sweeps" />
       ) : (
-        <div class="table-scroll">
-          <table>
-            <caption class="muted small">Newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Sweep</th>
-                <th scope="col">Scenario</th>
-                <th scope="col">Varies</th>
-                <th scope="col" class="number">
-                  Members
-                </th>
-                <th scope="col">Progress</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.sweeps.map((sweep) => (
-                <tr key={sweep.sweep_id}>
-                  <td>
-                    <a href={paths.sweep(sweep.sweep_id)}>
-                      <code>{shortId(sweep.sweep_id)}</code>
-                    </a>
-                  </td>
-                  <td>{sweep.scenario_name ?? <span class="muted">(deleted)</span>}</td>
-                  <td>{Object.keys(sweep.vary).join(", ")}</td>
-                  <td class="number">{sweep.member_count}</td>
-                  <td>
-                    <ProgressBar
-                      label={`Sweep ${shortId(sweep.sweep_id)} members ended`}
-                      fraction={sweep.progress.fraction}
-                      detail={`${sweep.counts.SUCCEEDED} succeeded, ${sweep.counts.FAILED} failed`}
-                    />
-                  </td>
-                  <td>
-                    <Time iso={sweep.created_at} />
-                  </td>
-                </tr>
-              ))}
-              {page.data.sweeps.length === 0 && (
-                <tr>
-                  <td colSpan={6} class="muted">
-                    No sweeps yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={<>Newest first</>}
+          columns={[
+            { label: "Sweep" },
+            { label: "Scenario" },
+            { label: "Varies" },
+            { label: "Members", numeric: true },
+            { label: "Progress" },
+            { label: "Created" },
+          ]}
+          rows={page.data.sweeps}
+          rowKey={(sweep) => sweep.sweep_id}
+          row={(sweep) => (
+            <>
+              <td>
+                <a href={paths.sweep(sweep.sweep_id)}>
+                  <code>{shortId(sweep.sweep_id)}</code>
+                </a>
+              </td>
+              <td>{sweep.scenario_name ?? <span class="muted">(deleted)</span>}</td>
+              <td>{Object.keys(sweep.vary).join(", ")}</td>
+              <td class="number">{sweep.member_count}</td>
+              <td>
+                <ProgressBar
+                  label={`Sweep ${shortId(sweep.sweep_id)} members ended`}
+                  fraction={sweep.progress.fraction}
+                  detail={`${sweep.counts.SUCCEEDED} succeeded, ${sweep.counts.FAILED} failed`}
+                />
+              </td>
+              <td>
+                <Time iso={sweep.created_at} />
+              </td>
+            </>
+          )}
+          empty="No sweeps yet."
+        />
       )}
       <Pager
         of="sweeps"
