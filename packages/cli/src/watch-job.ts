@@ -1,0 +1,83 @@
+// `jobs submit --wait` and `jobs watch`: the job read again and again until it ends, a live bar
+// from its progress meanwhile, then its details and its outcome as the command's exit status
+// (as `gh run watch --exit-status` does). Ctrl-C stops watching; the job runs on.
+import { setTimeout as sleep } from "node:timers/promises";
+import { call, type TenantClient } from "@sumo/api-client";
+import type { CliContext } from "./cli-context.ts";
+import { CliExit, EXIT_CODES, type ExitCode } from "./exit-codes.ts";
+import { isEnded, type Job, jobProgressState, printJob } from "./job-view.ts";
+import { LiveProgress } from "./live-progress.ts";
+
+/** The exit status for a job that ended. */
+export function exitCodeOfJob(job: Job): ExitCode {
+  switch (job.status) {
+    case "SUCCEEDED":
+      return EXIT_CODES.ok;
+    case "FAILED":
+      return EXIT_CODES.jobFailed;
+    case "CANCELLED":
+      return EXIT_CODES.jobCancelled;
+    default:
+      return EXIT_CODES.ok;
+  }
+}
+
+/**
+ * Runs `work` with an AbortSignal that Ctrl-C aborts; Ctrl-C then ends the command with exit
+ * status 130 after saying `interruptedNote`.
+ */
+export async function untilInterrupted<T>(
+  ctx: CliContext,
+  interruptedNote: () => string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const interrupt = new AbortController();
+  const unregister = ctx.deps.onInterrupt(() => interrupt.abort());
+  try {
+    return await work(interrupt.signal);
+  } catch (error) {
+    if (interrupt.signal.aborted) throw new CliExit(EXIT_CODES.interrupted, interruptedNote());
+    throw error;
+  } finally {
+    unregister();
+  }
+}
+
+/** Watches the job until it ends, then prints it; throws CliExit unless it SUCCEEDED. */
+export async function watchJob(
+  ctx: CliContext,
+  client: TenantClient,
+  jobId: string,
+): Promise<void> {
+  const { output } = ctx;
+  const bar = new LiveProgress(output, `job ${jobId}`);
+  let last: Job | undefined;
+  const ended = await untilInterrupted(
+    ctx,
+    () =>
+      `\nStopped watching. Job ${jobId} keeps running on the platform` +
+      `${last ? ` (${last.status})` : ""}: watch it again with \`sumo-k8 jobs watch ${jobId}\`, ` +
+      `stop it with \`sumo-k8 jobs cancel ${jobId}\`.`,
+    async (signal) => {
+      try {
+        for (;;) {
+          const job = await call(
+            client.GET("/v1/jobs/{job_id}", { params: { path: { job_id: jobId } }, signal }),
+          );
+          last = job;
+          bar.show(jobProgressState(job));
+          if (isEnded(job.status)) return job;
+          await sleep(ctx.deps.pollIntervalMs, undefined, { signal });
+        }
+      } finally {
+        bar.stop();
+      }
+    },
+  );
+  if (output.json) output.printJson(ended);
+  else printJob(output, ended);
+  const exitCode = exitCodeOfJob(ended);
+  if (exitCode !== EXIT_CODES.ok) {
+    throw new CliExit(exitCode, `job ${jobId} ended ${ended.status}`);
+  }
+}
