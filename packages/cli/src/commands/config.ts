@@ -20,10 +20,10 @@ export function addConfigCommands(program: Command, context: () => CliContext): 
 
   config
     .command("set-profile")
-    .description("create or change a profile; a secret is read from standard input")
+    .description(
+      "create or change a profile: the URLs of --api-url and --admin-url, a secret read from standard input",
+    )
     .argument("<name>", "the profile's name")
-    .option("--api-url <url>", "the tenant API's URL")
-    .option("--admin-url <url>", "the admin API's URL")
     .option("--api-key-stdin", "read the tenant's API key from standard input")
     .option("--admin-token-stdin", "read the admin token from standard input")
     .option("--use", "make it the profile used when none is chosen")
@@ -42,8 +42,9 @@ export function addConfigCommands(program: Command, context: () => CliContext): 
       if (secret === "") throw new UsageError("standard input was empty: no secret to keep");
       const changed = {
         ...file.profiles[name],
-        ...(options.apiUrl && { api_url: options.apiUrl }),
-        ...(options.adminUrl && { admin_url: options.adminUrl }),
+        // --api-url and --admin-url are the global flags, kept here instead of used.
+        ...(ctx.flags.apiUrl && { api_url: ctx.flags.apiUrl }),
+        ...(ctx.flags.adminUrl && { admin_url: ctx.flags.adminUrl }),
         ...(options.apiKeyStdin && { api_key: secret }),
         ...(options.adminTokenStdin && { admin_token: secret }),
       };

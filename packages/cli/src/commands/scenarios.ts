@@ -35,7 +35,10 @@ export function addScenarioCommands(program: Command, context: () => CliContext)
         throw new UsageError(`cannot read ${bundlePath}: ${error.message}`);
       });
       const name = options.name ?? bundleName(bundlePath);
-      const bar = new LiveProgress(ctx.output, `uploading ${name}`);
+      // Off a terminal an upload says nothing until it is done: a bundle takes moments.
+      const bar = ctx.output.interactive
+        ? new LiveProgress(ctx.output, `uploading ${name}`)
+        : undefined;
       let scenario: TenantSchemas["ScenarioWithFiles"];
       try {
         scenario = await call(
@@ -47,7 +50,7 @@ export function addScenarioCommands(program: Command, context: () => CliContext)
             } as unknown as TenantSchemas["UploadScenarioForm"],
             bodySerializer: toFormData as never,
             fetch: uploadFetch((sent, total) =>
-              bar.show({
+              bar?.show({
                 status: "sending",
                 fraction: sent / total,
                 detail: `${formatBytes(sent)} of ${formatBytes(total)}`,
@@ -56,7 +59,7 @@ export function addScenarioCommands(program: Command, context: () => CliContext)
           }),
         );
       } finally {
-        bar.stop();
+        bar?.stop();
       }
       if (ctx.output.json) return ctx.output.printJson(scenario);
       ctx.output.line(`uploaded scenario ${scenario.name} (${scenario.scenario_id})`);
