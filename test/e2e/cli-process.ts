@@ -70,3 +70,36 @@ export class CliProcess {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new CliProcess(args, options).ended;
 }
+
+/**
+ * Runs `sumo-k8 args` on a terminal of its own (util-linux's `script` gives it one), as a
+ * person at a terminal does; `output` is what the terminal showed, stdout and stderr together.
+ */
+export async function runCliOnTerminal(
+  args: string[],
+  options: CliOptions = {},
+): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, CLI_MAIN, ...args].map(shellQuoted).join(" ");
+  const terminal = spawn(
+    "script",
+    ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+    {
+      env: { PATH: process.env.PATH ?? "", TERM: "xterm-256color", COLUMNS: "120", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  terminal.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    output += text;
+  });
+  terminal.stdin?.end();
+  const code = await new Promise<number | null>((resolve, reject) => {
+    terminal.once("error", reject);
+    terminal.once("close", resolve);
+  });
+  return { code, output };
+}
+
+function shellQuoted(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}

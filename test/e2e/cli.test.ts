@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../platform.ts";
 import { gridBundle } from "../scenario-bundle.ts";
-import { CliProcess, type CliRun, runCli } from "./cli-process.ts";
+import { CliProcess, type CliRun, runCli, runCliOnTerminal } from "./cli-process.ts";
 import { type E2eContext, startE2eContext } from "./e2e-context.ts";
 
 let ctx: E2eContext;
@@ -240,6 +240,23 @@ describe("sumo-k8", () => {
       exit_code: 0,
       result: { end_time: 100 },
     });
+  });
+
+  it("on a terminal, the upload and --wait draw live progress bars, and statuses have colour", async () => {
+    const upload = await runCliOnTerminal(["scenarios", "upload", bundlePath, "--name", "tty"], {
+      env: tenantEnv(),
+    });
+    expect(upload.code).toBe(0);
+    expect(upload.output).toMatch(/uploading tty sending\s+\|█+\| 100% 9\.\d KiB of 9\.\d KiB/);
+    expect(upload.output).toContain("uploaded scenario tty");
+
+    const watched = await runCliOnTerminal(["jobs", "submit", "tty", "--end", "300", "--wait"], {
+      env: tenantEnv(),
+    });
+    expect(watched.code).toBe(0);
+    expect(watched.output).toMatch(/job [0-9a-f-]{36} RUNNING\s+\|[█░]+\| \d+% sim /);
+    expect(watched.output).toMatch(/job [0-9a-f-]{36} SUCCEEDED\s+\|█+\| 100%/);
+    expect(watched.output).toContain(`${ESCAPE}32mSUCCEEDED${ESCAPE}39m (exit code 0)`);
   });
 
   it("jobs submit --wait watches to FAILED, says why, and exits 7", async () => {
