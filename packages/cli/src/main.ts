@@ -11,6 +11,14 @@ process.on("SIGINT", () => {
   for (const handler of interruptHandlers) handler();
 });
 
+// A reader that stopped reading (`sumo-k8 jobs logs ... | head`) is not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const env = process.env;
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
