@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../platform.ts";
+import { pollUntil } from "../poll-until.ts";
 import { gridBundle } from "../scenario-bundle.ts";
 import { CliProcess, type CliRun, runCli, runCliOnTerminal } from "./cli-process.ts";
 import { type E2eContext, startE2eContext } from "./e2e-context.ts";
@@ -284,7 +285,12 @@ describe("sumo-k8", () => {
     const succeeded = jsonOf(
       await asTenant(["jobs", "list", "--status", "SUCCEEDED", "-o", "json"]),
     );
-    expect(succeeded.jobs).toHaveLength(2);
+    // The two --wait runs and the one on a terminal.
+    expect(succeeded.jobs.map((job: any) => job.status)).toEqual([
+      "SUCCEEDED",
+      "SUCCEEDED",
+      "SUCCEEDED",
+    ]);
     const firstPage = await asTenant(["jobs", "list", "--limit", "1"]);
     expect(firstPage.stderr).toMatch(/^more: --cursor \S+$/m);
 
@@ -435,6 +441,8 @@ describe("sumo-k8", () => {
     expect(created.stderr).toMatch(/^sweep [0-9a-f-]{36} running /m);
     expect(created.stderr).toMatch(/^sweep [0-9a-f-]{36} ended 6\/6 ended; 6 SUCCEEDED$/m);
     expect(created.stdout).toMatch(/^members\s+6$/m);
+    // As the API answers it (the database keeps vary as jsonb, which orders its keys).
+    expect(created.stdout).toMatch(/^vary\s+end=100,200, seed=1\.\.3$/m);
     expect(created.stdout).toMatch(/^progress\s+6 ended \(100%\)$/m);
     const sweepId = /^sweep\s+([0-9a-f-]{36})$/m.exec(created.stdout)?.[1] ?? "";
 
@@ -469,6 +477,8 @@ describe("sumo-k8", () => {
         "sweeps",
         "create",
         "e2e",
+        "--cpu",
+        "0.5",
         "--vary",
         "seed=1..40",
         "--end",
@@ -478,6 +488,20 @@ describe("sumo-k8", () => {
       ]),
     );
     expect(queued.member_count).toBe(40);
+    // The tenant's queue starts 3 (its limit) and the rest wait for them.
+    const queue = await pollUntil(
+      "the tenant's queue to be at its limit",
+      async () => {
+        const seen = await asAdmin(["admin", "tenants", "queue", tenant.id]);
+        return /^active\s+3 of 3 jobs/m.test(seen.stdout)
+          ? { done: true, value: seen }
+          : { done: false, seen };
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(queue.stdout).toMatch(/^queued\s+37$/m);
+    expect(queue.stdout).toMatch(/^waiting for\s+concurrent job limit$/m);
+    expect(queue.stdout).toMatch(/^[0-9a-f-]{36}\s+e2e\s+(QUEUED|PENDING|RUNNING)\s/m);
     const cancelled = await asTenant(["sweeps", "cancel", queued.sweep_id]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toMatch(

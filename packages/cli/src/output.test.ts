@@ -26,6 +26,19 @@ describe("formatTable", () => {
       ),
     ).toBe("JOB    STATUS\na      RUNNING\nbbbb   FAILED");
   });
+
+  it("right-aligns the columns asked", () => {
+    expect(
+      formatTable(
+        ["METRIC", "MEAN"],
+        [
+          ["a", "1.5"],
+          ["b", "120"],
+        ],
+        ["left", "right"],
+      ),
+    ).toBe("METRIC   MEAN\na         1.5\nb         120");
+  });
 });
 
 describe("Output", () => {

@@ -75,8 +75,8 @@ export class Output {
   }
 
   /** Rows under a header, in plain aligned columns (as kubectl prints them). */
-  table(head: string[], rows: string[][]): void {
-    this.line(formatTable(head, rows));
+  table(head: string[], rows: string[][], align?: ColumnAlignment[]): void {
+    this.line(formatTable(head, rows, align));
   }
 
   /** Label and value pairs, one a line, the values aligned. */
@@ -105,11 +105,17 @@ const NO_BORDER = {
   middle: "   ",
 };
 
-/** A borderless table: the header row, then each row, columns three spaces apart. */
-export function formatTable(head: string[], rows: string[][]): string {
+export type ColumnAlignment = "left" | "right";
+
+/**
+ * A borderless table: the header row, then each row, columns three spaces apart; columns are
+ * left-aligned unless `align` says otherwise (figures read best right-aligned).
+ */
+export function formatTable(head: string[], rows: string[][], align?: ColumnAlignment[]): string {
   const table = new Table({
     head,
     chars: NO_BORDER,
+    ...(align && { colAligns: align }),
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
   });
   table.push(...rows);

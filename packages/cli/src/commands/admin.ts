@@ -1,5 +1,5 @@
 // `sumo-k8 admin ...`: the admin API with the admin token. tenants (create, with its first key
-// shown once; list; get; set-limits), keys (issue, revoke), nodes, jobs (list with filters,
+// shown once; list; get; set-limits; queue), keys (issue, revoke), nodes, jobs (list with filters,
 // cancel), metrics.
 import { type Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { type AdminSchemas, call } from "@sumo/api-client";
@@ -143,6 +143,37 @@ export function addAdminCommands(program: Command, context: () => CliContext): v
     ctx.output.line(`tenant ${tenant.name} (${tenant.tenant_id}) limits set`);
     printLimits(ctx.output, tenant);
   });
+
+  tenants
+    .command("queue")
+    .description("a tenant's queue: how many wait and why, what its active jobs hold, the next 20")
+    .argument("<tenant>", "the tenant's id")
+    .action(async (tenantId) => {
+      const ctx = context();
+      const client = await ctx.adminClient();
+      const queue = await call(
+        client.GET("/admin/tenants/{tenant_id}/queue", {
+          params: { path: { tenant_id: tenantId } },
+        }),
+      );
+      const { output } = ctx;
+      if (output.json) return output.printJson(queue);
+      output.fields([
+        ["queued", String(queue.queued)],
+        ["waiting for", queue.waiting_for?.replaceAll("_", " ") ?? "nothing"],
+        [
+          "active",
+          `${queue.active.jobs} of ${queue.max_concurrent_jobs} jobs, ${formatNumber(queue.active.cpu, 3)} cores, ${formatNumber(queue.active.memory_gi)} GiB`,
+        ],
+      ]);
+      if (queue.next.length > 0) {
+        output.line();
+        output.table(
+          JOB_TABLE_HEAD,
+          queue.next.map((job) => jobRow(output, job)),
+        );
+      }
+    });
 
   const keys = admin.command("keys").alias("key").description("tenants' API keys");
 

@@ -91,6 +91,12 @@ export function addConfigCommands(program: Command, context: () => CliContext): 
         return ctx.output.printJson({ path: ctx.configPath, current_profile: current, profiles });
       }
       ctx.output.note(`profiles file: ${ctx.configPath}`);
+      if (Object.keys(profiles).length === 0) {
+        ctx.output.note(
+          "no profiles yet: add one with `sumo-k8 --api-url URL config set-profile NAME --api-key-stdin`",
+        );
+        return;
+      }
       ctx.output.table(
         ["", "PROFILE", "API URL", "API KEY", "ADMIN URL", "ADMIN TOKEN"],
         Object.entries(profiles).map(([name, profile]) => [

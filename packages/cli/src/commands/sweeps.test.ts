@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectVary } from "./sweeps.ts";
+import { collectVary, formatVary } from "./sweeps.ts";
 
 describe("collectVary", () => {
   it("reads lists and ranges, adding to those before", () => {
@@ -18,5 +18,14 @@ describe("collectVary", () => {
   it("refuses what is no parameter=values", () => {
     expect(() => collectVary("seed", {})).toThrow("expected parameter=values");
     expect(() => collectVary("seed=a,b", {})).toThrow("not a number");
+  });
+});
+
+describe("formatVary", () => {
+  it("writes a sweep's vary as --vary takes it", () => {
+    expect(formatVary({ seed: { from: 1, to: 4, step: 1 }, scale: [1, 2] })).toBe(
+      "seed=1..4, scale=1,2",
+    );
+    expect(formatVary({ end: { from: 100, to: 200, step: 50 } })).toBe("end=100..200:50");
   });
 });

@@ -224,7 +224,7 @@ function printSweep(output: Output, sweep: Sweep): void {
       "resources",
       `${formatNumber(sweep.cpu_request, 3)} CPU, ${formatNumber(sweep.memory_gi)} GiB each`,
     ],
-    ["vary", JSON.stringify(sweep.vary)],
+    ["vary", formatVary(sweep.vary)],
     [
       "parameters",
       Object.keys(sweep.parameters).length > 0 ? JSON.stringify(sweep.parameters) : undefined,
@@ -238,6 +238,17 @@ function printSweep(output: Output, sweep: Sweep): void {
     ],
     ["created", formatTime(sweep.created_at)],
   ]);
+}
+
+/** A sweep's `vary` as `--vary` takes it: `seed=1..4, scale=1,2`. */
+export function formatVary(vary: Record<string, unknown>): string {
+  return Object.entries(vary)
+    .map(([name, spec]) => {
+      if (Array.isArray(spec)) return `${name}=${spec.join(",")}`;
+      const { from, to, step } = spec as { from: number; to: number; step?: number };
+      return `${name}=${from}..${to}${step === undefined || step === 1 ? "" : `:${step}`}`;
+    })
+    .join(", ");
 }
 
 /** `--vary name=values`, added to those before: a list `a,b,c` or a range `from..to[:step]`. */
