@@ -2,6 +2,8 @@
 // the local cluster, its output piped (not a terminal). Each command's table and JSON, the exit
 // status of each kind of failure, `--wait` to SUCCEEDED and to FAILED, `logs -f` to the job's
 // end, Ctrl-C while watching, sweeps, the admin's commands, and a profile file.
+
+import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -181,6 +183,13 @@ describe("sumo-k8", () => {
     const spare = jsonOf(await asTenant(["scenarios", "upload", bundlePath, "-o", "json"]));
     expect(spare.name).toBe("grid");
 
+    // Over the bundle limit: refused from its declared length, before the api reads it.
+    const hugePath = path.join(home, "huge.tar.gz");
+    await writeFile(hugePath, randomBytes(1100 * 1024));
+    const huge = await asTenant(["scenarios", "upload", hugePath]);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain("error: bundle_too_large:");
+
     const taken = await asTenant(["scenarios", "upload", bundlePath, "--name", "e2e"]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain("error: scenario_name_taken:");
@@ -314,9 +323,12 @@ describe("sumo-k8", () => {
   });
 
   it("jobs logs -f follows a job's log from before it runs until it ends", async () => {
-    const submitted = await asTenant(["jobs", "submit", "e2e", "--end", "400"]);
+    const submit = ["jobs", "submit", "e2e", "--end", "400", "--idempotency-key", "cli-follow"];
+    const submitted = await asTenant(submit);
     expect(submitted.code).toBe(0);
     const jobId = submitted.stdout.trim();
+    // The same key again answers the same job: a script may retry a submission safely.
+    expect((await asTenant(submit)).stdout).toBe(`${jobId}\n`);
     expect(submitted.stderr).toContain(`watch it with \`sumo-k8 jobs watch ${jobId}\``);
 
     const followed = await asTenant(["jobs", "logs", jobId, "-f", "--tail", "20"]);

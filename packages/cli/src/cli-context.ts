@@ -47,7 +47,9 @@ export class CliContext {
   constructor(deps: CliDependencies, flags: GlobalFlags) {
     this.deps = deps;
     this.flags = flags;
-    this.output = new Output(deps, flags.output, { noColor: !flags.color });
+    this.output = new Output(deps, flags.output, {
+      noColor: !flags.color || Boolean(deps.env.NO_COLOR),
+    });
   }
 
   get configPath(): string {

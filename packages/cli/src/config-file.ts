@@ -16,6 +16,8 @@ export interface CliEnvironment {
   SUMO_K8_PROFILE?: string | undefined;
   XDG_CONFIG_HOME?: string | undefined;
   HOME?: string | undefined;
+  /** Set (to anything but empty): no colour, as no-color.org asks of every program. */
+  NO_COLOR?: string | undefined;
 }
 
 export const profileSchema = z.strictObject({

@@ -31,6 +31,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
     SUMO_K8_PROFILE: env.SUMO_K8_PROFILE,
     XDG_CONFIG_HOME: env.XDG_CONFIG_HOME,
     HOME: env.HOME,
+    NO_COLOR: env.NO_COLOR,
   },
   readStdin: () => text(process.stdin),
   onInterrupt(handler) {

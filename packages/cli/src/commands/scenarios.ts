@@ -47,8 +47,8 @@ export function addScenarioCommands(program: Command, context: () => CliContext)
               name,
               bundle: new File([bytes], path.basename(bundlePath)),
               ...(options.config !== undefined && { config: options.config }),
-            } as unknown as TenantSchemas["UploadScenarioForm"],
-            bodySerializer: toFormData as never,
+            },
+            bodySerializer: toFormData,
             fetch: uploadFetch((sent, total) =>
               bar?.show({
                 status: "sending",
