@@ -514,11 +514,20 @@ describe("sumo-k8", () => {
     expect(queue.stdout).toMatch(/^queued\s+37$/m);
     expect(queue.stdout).toMatch(/^waiting for\s+concurrent job limit$/m);
     expect(queue.stdout).toMatch(/^[0-9a-f-]{36}\s+e2e\s+(QUEUED|PENDING|RUNNING)\s/m);
-    const cancelled = await asTenant(["sweeps", "cancel", queued.sweep_id]);
-    expect(cancelled.code).toBe(0);
-    expect(cancelled.stdout).toMatch(
-      new RegExp(`^sweep ${queued.sweep_id} cancelled: 40 CANCELLED$`, "m"),
+    const everyTenants = await asAdmin(["admin", "sweeps", "list", "--tenant", tenant.id]);
+    expect(everyTenants.stdout.split("\n")[0]).toMatch(/^TENANT\s+SWEEP\s+SCENARIO\s+MEMBERS/);
+    expect(everyTenants.stdout).toMatch(
+      new RegExp(`^${tenant.id}\\s+${queued.sweep_id}\\s+e2e\\s+40\\s`, "m"),
     );
+    const byAdmin = await asAdmin(["admin", "sweeps", "cancel", queued.sweep_id]);
+    expect(byAdmin.stdout).toBe(`sweep ${queued.sweep_id} cancelled: 40 CANCELLED\n`);
+    // Cancelling again is no error: the tenant's cancel answers the same.
+    const cancelled = await asTenant(["sweeps", "cancel", queued.sweep_id, "-o", "json"]);
+    expect(jsonOf(cancelled)).toMatchObject({
+      sweep_id: queued.sweep_id,
+      counts: { CANCELLED: 40 },
+      cancelled: { by: "admin" },
+    });
   });
 
   it("dashboard shows limits, usage, jobs by status and recent jobs", async () => {

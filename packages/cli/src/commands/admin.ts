@@ -1,6 +1,6 @@
 // `sumo-k8 admin ...`: the admin API with the admin token. tenants (create, with its first key
 // shown once; list; get; set-limits; queue), keys (issue, revoke), nodes, jobs (list with filters,
-// cancel), metrics.
+// cancel), sweeps (list, cancel), metrics.
 import { type Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { type AdminSchemas, call } from "@sumo/api-client";
 import type { CliContext } from "../cli-context.ts";
@@ -9,6 +9,7 @@ import { formatNumber, formatTime } from "../format-values.ts";
 import { JOB_STATUSES, JOB_TABLE_HEAD, jobRow } from "../job-view.ts";
 import type { Output } from "../output.ts";
 import { numberArgument, pageOptions, positiveInteger, printNextPage } from "./pages.ts";
+import { countsLine, SWEEP_TABLE_HEAD, sweepRow } from "./sweeps.ts";
 
 type Tenant = AdminSchemas["Tenant"];
 
@@ -293,6 +294,50 @@ export function addAdminCommands(program: Command, context: () => CliContext): v
       );
       if (ctx.output.json) return ctx.output.printJson(job);
       ctx.output.line(`job ${job.job_id} ${job.status}`);
+    });
+
+  const sweeps = admin.command("sweeps").alias("sweep").description("every tenant's sweeps");
+
+  pageOptions(
+    sweeps
+      .command("list")
+      .alias("ls")
+      .description("all tenants' sweeps, newest first")
+      .option("--tenant <tenant>", "only this tenant's sweeps (its id)"),
+  ).action(async (options) => {
+    const ctx = context();
+    const client = await ctx.adminClient();
+    const page = await call(
+      client.GET("/admin/sweeps", {
+        params: {
+          query: {
+            limit: options.limit,
+            ...(options.cursor && { cursor: options.cursor }),
+            ...(options.tenant && { tenant_id: options.tenant }),
+          },
+        },
+      }),
+    );
+    if (ctx.output.json) return ctx.output.printJson(page);
+    ctx.output.table(
+      ["TENANT", ...SWEEP_TABLE_HEAD],
+      page.sweeps.map((sweep) => [sweep.tenant_id, ...sweepRow(sweep)]),
+    );
+    printNextPage(ctx.output, page.next_cursor);
+  });
+
+  sweeps
+    .command("cancel")
+    .description("cancel every member of any tenant's sweep that has not ended")
+    .argument("<sweep>", "the sweep's id")
+    .action(async (sweepId) => {
+      const ctx = context();
+      const client = await ctx.adminClient();
+      const sweep = await call(
+        client.POST("/admin/sweeps/{sweep_id}/cancel", { params: { path: { sweep_id: sweepId } } }),
+      );
+      if (ctx.output.json) return ctx.output.printJson(sweep);
+      ctx.output.line(`sweep ${sweep.sweep_id} cancelled: ${countsLine(sweep)}`);
     });
 
   admin

@@ -89,19 +89,7 @@ export function addSweepCommands(program: Command, context: () => CliContext): v
       }),
     );
     if (ctx.output.json) return ctx.output.printJson(page);
-    ctx.output.table(
-      ["SWEEP", "SCENARIO", "MEMBERS", "ENDED", "SUCCEEDED", "FAILED", "CANCELLED", "CREATED"],
-      page.sweeps.map((sweep) => [
-        sweep.sweep_id,
-        sweep.scenario_name ?? sweep.scenario_id,
-        String(sweep.member_count),
-        `${sweep.progress.ended} (${formatPercent(sweep.progress.fraction)})`,
-        String(sweep.counts.SUCCEEDED),
-        String(sweep.counts.FAILED),
-        String(sweep.counts.CANCELLED),
-        formatTime(sweep.created_at),
-      ]),
-    );
+    ctx.output.table(SWEEP_TABLE_HEAD, page.sweeps.map(sweepRow));
     printNextPage(ctx.output, page.next_cursor);
   });
 
@@ -210,7 +198,33 @@ async function watchSweep(ctx: CliContext, client: TenantClient, sweepId: string
   printSweep(ctx.output, ended);
 }
 
-function countsLine(sweep: Sweep): string {
+export const SWEEP_TABLE_HEAD = [
+  "SWEEP",
+  "SCENARIO",
+  "MEMBERS",
+  "ENDED",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "CREATED",
+];
+
+/** A sweep as a row of SWEEP_TABLE_HEAD. */
+export function sweepRow(sweep: Sweep): string[] {
+  return [
+    sweep.sweep_id,
+    sweep.scenario_name ?? sweep.scenario_id,
+    String(sweep.member_count),
+    `${sweep.progress.ended} (${formatPercent(sweep.progress.fraction)})`,
+    String(sweep.counts.SUCCEEDED),
+    String(sweep.counts.FAILED),
+    String(sweep.counts.CANCELLED),
+    formatTime(sweep.created_at),
+  ];
+}
+
+/** How many members are in each status, the empty ones left out: `2 RUNNING, 4 QUEUED`. */
+export function countsLine(sweep: Sweep): string {
   return JOB_STATUSES.filter((status) => sweep.counts[status] > 0)
     .map((status) => `${sweep.counts[status]} ${status}`)
     .join(", ");
