@@ -6,7 +6,7 @@ import { call, type TenantClient } from "@sumo/api-client";
 import type { CliContext } from "./cli-context.ts";
 import { isEnded, type Job } from "./job-view.ts";
 import { linesAfterOverlap } from "./log-overlap.ts";
-import { untilInterrupted } from "./watch-job.ts";
+import { untilInterrupted } from "./until-interrupted.ts";
 
 /** How many lines a follow after the first starts with, to find where the last one stopped. */
 const RESUME_TAIL = 50;

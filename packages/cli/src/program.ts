@@ -60,6 +60,7 @@ export function createProgram(deps: CliDependencies): Command {
   addAdminCommands(program, context);
   addConfigCommands(program, context);
   // `completion <shell>` prints the script; the hidden `complete -- <words>` answers it.
+  // extra-typings' Command is commander's own with typed generics; tab takes commander's.
   tab(program as never, { completionCommandName: "completion" });
   for (const command of allCommands(program)) command.exitOverride();
   return program;

@@ -7,6 +7,7 @@ import type { CliContext } from "./cli-context.ts";
 import { CliExit, EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 import { isEnded, type Job, jobProgressState, printJob } from "./job-view.ts";
 import { LiveProgress } from "./live-progress.ts";
+import { untilInterrupted } from "./until-interrupted.ts";
 
 /** The exit status for a job that ended. */
 export function exitCodeOfJob(job: Job): ExitCode {
@@ -19,27 +20,6 @@ export function exitCodeOfJob(job: Job): ExitCode {
       return EXIT_CODES.jobCancelled;
     default:
       return EXIT_CODES.ok;
-  }
-}
-
-/**
- * Runs `work` with an AbortSignal that Ctrl-C aborts; Ctrl-C then ends the command with exit
- * status 130 after saying `interruptedNote`.
- */
-export async function untilInterrupted<T>(
-  ctx: CliContext,
-  interruptedNote: () => string,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const interrupt = new AbortController();
-  const unregister = ctx.deps.onInterrupt(() => interrupt.abort());
-  try {
-    return await work(interrupt.signal);
-  } catch (error) {
-    if (interrupt.signal.aborted) throw new CliExit(EXIT_CODES.interrupted, interruptedNote());
-    throw error;
-  } finally {
-    unregister();
   }
 }
 

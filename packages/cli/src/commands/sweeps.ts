@@ -10,7 +10,7 @@ import { formatNumber, formatPercent, formatTime } from "../format-values.ts";
 import { JOB_STATUSES } from "../job-view.ts";
 import { LiveProgress } from "../live-progress.ts";
 import type { Output } from "../output.ts";
-import { untilInterrupted } from "../watch-job.ts";
+import { untilInterrupted } from "../until-interrupted.ts";
 import { numberArgument, pageOptions, printNextPage } from "./pages.ts";
 import { runParameterOptions, runParametersOf } from "./run-parameters.ts";
 
