@@ -382,6 +382,34 @@ describe("sumo-k8", () => {
     expect(ended.stderr).toContain("error: job_already_ended:");
   });
 
+  it("a watch and a follow ride out the api's restart, say so, and end with the job", async () => {
+    const jobId = (await asTenant(["jobs", "submit", "e2e", "--end", "6000"])).stdout.trim();
+    const watching = new CliProcess(["jobs", "watch", jobId], { env: tenantEnv() });
+    const following = new CliProcess(["jobs", "logs", jobId, "-f", "--tail", "1"], {
+      env: tenantEnv(),
+    });
+    await watching.waitFor("stderr", new RegExp(`^job ${jobId} RUNNING`, "m"));
+    await following.waitFor("stdout", /\n/);
+
+    await ctx.platform.kill("api");
+    await watching.waitFor("stderr", "The API did not answer");
+    await following.waitFor("stderr", /; trying again until it answers \(Ctrl-C to stop\)$/m);
+    await ctx.platform.start("api");
+    await watching.waitFor("stderr", "the API answers again");
+
+    expect((await asTenant(["jobs", "cancel", jobId])).code).toBe(0);
+    const watched = await watching.ended;
+    expect(watched.code).toBe(8);
+    expect(watched.stdout).toMatch(/^status\s+CANCELLED$/m);
+    const followed = await following.ended;
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stderr).toContain("the API answers again");
+    expect(followed.stderr).toMatch(new RegExp(`job ${jobId} ended CANCELLED\\n$`));
+    // The one line asked for (the simulated pod's log is written at once): followed again after
+    // the restart, it is not shown twice.
+    expect(followed.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
   it("requests the tenant's limits refuse exit 5: a job too big, one over the concurrent-job limit (saying when to retry)", async () => {
     const tooBig = await asTenant(["jobs", "submit", "e2e", "--cpu", "64"]);
     expect(tooBig.code).toBe(5);

@@ -7,6 +7,7 @@ import type { CliContext } from "./cli-context.ts";
 import { CliExit, EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 import { isEnded, type Job, jobProgressState, printJob } from "./job-view.ts";
 import { LiveProgress } from "./live-progress.ts";
+import { OutageNotes, readThroughOutages } from "./read-through-outages.ts";
 import { untilInterrupted } from "./until-interrupted.ts";
 
 /** The exit status for a job that ended. */
@@ -39,10 +40,17 @@ export async function watchJob(
       `${last ? ` (${last.status})` : ""}: watch it again with \`sumo-k8 jobs watch ${jobId}\`, ` +
       `stop it with \`sumo-k8 jobs cancel ${jobId}\`.`,
     async (signal) => {
+      const outages = new OutageNotes(ctx);
       try {
         for (;;) {
-          const job = await call(
-            client.GET("/v1/jobs/{job_id}", { params: { path: { job_id: jobId } }, signal }),
+          const job = await readThroughOutages(
+            ctx,
+            () =>
+              call(
+                client.GET("/v1/jobs/{job_id}", { params: { path: { job_id: jobId } }, signal }),
+              ),
+            signal,
+            outages,
           );
           last = job;
           bar.show(jobProgressState(job));

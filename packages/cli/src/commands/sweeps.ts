@@ -10,6 +10,7 @@ import { formatNumber, formatPercent, formatTime } from "../format-values.ts";
 import { JOB_STATUSES } from "../job-view.ts";
 import { LiveProgress } from "../live-progress.ts";
 import type { Output } from "../output.ts";
+import { OutageNotes, readThroughOutages } from "../read-through-outages.ts";
 import { untilInterrupted } from "../until-interrupted.ts";
 import { numberArgument, pageOptions, printNextPage } from "./pages.ts";
 import { runParameterOptions, runParametersOf } from "./run-parameters.ts";
@@ -177,9 +178,15 @@ async function watchSweep(ctx: CliContext, client: TenantClient, sweepId: string
     ctx,
     () => `\nStopped watching. Sweep ${sweepId}'s members keep running on the platform.`,
     async (signal) => {
+      const outages = new OutageNotes(ctx);
       try {
         for (;;) {
-          const sweep = await readSweep(client, sweepId, signal);
+          const sweep = await readThroughOutages(
+            ctx,
+            () => readSweep(client, sweepId, signal),
+            signal,
+            outages,
+          );
           const done = sweep.progress.ended >= sweep.member_count;
           bar.show({
             status: done ? "ended" : "running",
