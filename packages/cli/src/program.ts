@@ -102,9 +102,8 @@ function reportFailure(error: unknown, deps: CliDependencies): ExitCode {
     deps.stderr.write(describeProblem(error));
     return exitCodeOfProblem(error);
   }
-  deps.stderr.write(
-    `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // Anything else (a file that cannot be written, say): its message, as the system said it.
+  deps.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   return EXIT_CODES.refused;
 }
 
