@@ -6,8 +6,12 @@ import { runCli } from "./program.ts";
 
 const interruptHandlers = new Set<() => void>();
 process.on("SIGINT", () => {
-  // Nothing watching: Ctrl-C ends the command at once, as it would without this handler.
-  if (interruptHandlers.size === 0) process.exit(130);
+  // Nothing watching: Ctrl-C ends the command at once, as it would without this handler,
+  // showing the cursor again should an upload's bar have hidden it.
+  if (interruptHandlers.size === 0) {
+    if (process.stderr.isTTY) process.stderr.write("\u001b[?25h\n");
+    process.exit(130);
+  }
   for (const handler of interruptHandlers) handler();
 });
 
