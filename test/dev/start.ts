@@ -143,6 +143,13 @@ Follow it (its progress and, once it ended, its result):
   curl -s ${apiUrl}/v1/dashboard -H "Authorization: Bearer ${demoApiKey}"
   curl -s "${apiUrl}/v1/jobs/<job_id>/logs?follow=true" -H "Authorization: Bearer ${demoApiKey}"
 
+Or with the command line, sumo-k8 (docs/cli.md), from this folder with pnpm on PATH:
+  export SUMO_K8_API_URL=${apiUrl} SUMO_K8_API_KEY=${demoApiKey}
+  export SUMO_K8_ADMIN_URL=${adminUrl} SUMO_K8_ADMIN_TOKEN=${adminToken}
+  pnpm -s sumo-k8 jobs submit ${DEMO_SCENARIO} --cpu 0.5 --seed 42 --end 600 --wait
+  pnpm -s sumo-k8 dashboard
+  pnpm -s sumo-k8 admin nodes
+
 Upload a scenario of your own (a .tar.gz or .zip with a .sumocfg and the files it names):
 ${uploadExample}
 

@@ -67,3 +67,11 @@ export function toFormData(body: Record<string, string | Blob | undefined>): For
   }
   return form;
 }
+
+export {
+  ApiProblem,
+  type ClientResult,
+  call,
+  NETWORK_ERROR,
+  problemOf,
+} from "./api-problem.ts";
