@@ -116,10 +116,11 @@ describe("sumo-k8", () => {
     const listed = await asAdmin(["admin", "tenants", "list"]);
     expect(listed.code).toBe(0);
     expect(listed.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+TENANT\s+CPU\s+MEMORY\s+MAX JOBS\s+CREATED$/,
+      /^NAME\s+TENANT\s+JOBS\s+CPU\s+MEMORY\s+QUEUED\s+CREATED$/,
     );
+    // Nothing of its yet: none of its 3 job slots, 4 cores and 16 GiB in use, nothing queued.
     expect(listed.stdout).toMatch(
-      new RegExp(`^cli-researchers\\s+${id}\\s+4\\s+16 GiB\\s+3\\s`, "m"),
+      new RegExp(`^cli-researchers\\s+${id}\\s+0/3\\s+0/4\\s+0/16 GiB\\s+0\\s`, "m"),
     );
     const listedJson = jsonOf(await asAdmin(["admin", "tenants", "list", "-o", "json"]));
     expect(listedJson.tenants).toContainEqual(

@@ -67,7 +67,10 @@ export function addAdminCommands(program: Command, context: () => CliContext): v
   });
 
   pageOptions(
-    tenants.command("list").alias("ls").description("every tenant with its limits"),
+    tenants
+      .command("list")
+      .alias("ls")
+      .description("every tenant: what its active jobs hold of its limits, and its queue"),
   ).action(async (options) => {
     const ctx = context();
     const client = await ctx.adminClient();
@@ -80,13 +83,16 @@ export function addAdminCommands(program: Command, context: () => CliContext): v
     );
     if (ctx.output.json) return ctx.output.printJson(page);
     ctx.output.table(
-      ["NAME", "TENANT", "CPU", "MEMORY", "MAX JOBS", "CREATED"],
-      page.tenants.map((tenant: Tenant) => [
+      ["NAME", "TENANT", "JOBS", "CPU", "MEMORY", "QUEUED", "CREATED"],
+      page.tenants.map((tenant) => [
         tenant.name,
         tenant.tenant_id,
-        formatNumber(tenant.cpu_limit, 3),
-        `${formatNumber(tenant.memory_limit_gi)} GiB`,
-        String(tenant.max_concurrent_jobs),
+        `${tenant.usage.active.jobs}/${tenant.max_concurrent_jobs}`,
+        `${formatNumber(tenant.usage.active.cpu, 3)}/${formatNumber(tenant.cpu_limit, 3)}`,
+        `${formatNumber(tenant.usage.active.memory_gi)}/${formatNumber(tenant.memory_limit_gi)} GiB`,
+        tenant.usage.queued > 0 && tenant.usage.waiting_for
+          ? `${tenant.usage.queued} (${tenant.usage.waiting_for})`
+          : String(tenant.usage.queued),
         formatTime(tenant.created_at),
       ]),
     );
