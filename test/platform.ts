@@ -54,6 +54,7 @@ export class PlatformProcesses {
   readonly #running = new Map<ServiceName, Running[]>();
   readonly #logs = new Map<ServiceName, WriteStream>();
   readonly #metricsPorts = new Map<ServiceName, number>();
+  readonly #startupMs = new Map<ServiceName, number>();
   #apiPort: number | undefined;
   #adminPort: number | undefined;
   readonly adminToken: string;
@@ -114,6 +115,14 @@ export class PlatformProcesses {
     return `http://127.0.0.1:${port}/metrics`;
   }
 
+  /**
+   * How long the service's latest replica took from spawn to ready (its ready log line, or its
+   * readiness probe answering first), in milliseconds; for benchmarks.
+   */
+  startupMs(name: ServiceName): number | undefined {
+    return this.#startupMs.get(name);
+  }
+
   isRunning(name: ServiceName): boolean {
     return (this.#running.get(name)?.length ?? 0) > 0;
   }
@@ -147,6 +156,7 @@ export class PlatformProcesses {
       ...this.#options.env?.[name],
     };
     if (!env.KUBECONFIG) delete env.KUBECONFIG;
+    const spawnedAt = performance.now();
     const child = spawn(
       process.execPath,
       [path.join(REPO_ROOT, "services", name, "src/index.ts")],
@@ -168,6 +178,7 @@ export class PlatformProcesses {
     });
 
     let ready = false;
+    let readyAt: number | undefined;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
       log.write(`${line}\n`);
@@ -175,7 +186,10 @@ export class PlatformProcesses {
         const port = (JSON.parse(line) as { port?: number }).port;
         if (port) this.#metricsPorts.set(name, port);
       }
-      if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) ready = true;
+      if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) {
+        ready = true;
+        readyAt = performance.now();
+      }
     });
     child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
 
@@ -197,6 +211,7 @@ export class PlatformProcesses {
       },
       { timeoutMs: 60_000, intervalMs: 50 },
     );
+    this.#startupMs.set(name, (readyAt ?? performance.now()) - spawnedAt);
   }
 }
 
