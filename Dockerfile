@@ -5,13 +5,13 @@
 #   (SERVICE: api, admin, scheduler or reconciler)
 #
 # The service runs as one file, its esbuild bundle (services/<service>/dist/index.js, made by
-# packages/service-bundle): loaded from its ~2,000 source modules it took nearly three times
-# the memory and four times the start (docs/benchmarks.md#footprint). The image still keeps
-# the repository's layout (/app/services/<service>, /app/packages/*, /app/migrations) with pnpm's
-# workspace symlinks, rather than a `pnpm deploy` copy: the bundle finds migrations/ and the
-# consoles' build where the sources would, relative to itself; the api's and the admin's docs
-# page reads @scalar/api-reference's script from node_modules; and every image carries
-# packages/db's sources, so the api's image runs the chart's migration Job
+# packages/service-bundle): loaded from its ~2,000 source modules it holds about three times
+# the memory and takes three times as long to be ready (docs/benchmarks.md, "Footprint"). The
+# image still keeps the repository's layout (/app/services/<service>, /app/packages/*,
+# /app/migrations) with pnpm's workspace symlinks, rather than a `pnpm deploy` copy: the bundle
+# finds migrations/ and the consoles' build where the sources would, relative to itself; the
+# api's and the admin's docs page reads @scalar/api-reference's script from node_modules; and
+# every image carries packages/db's sources, so the api's image runs the chart's migration Job
 # (node /app/packages/db/src/migrate-command.ts: Node.js strips the TypeScript's types itself,
 # which it refuses to do under node_modules, where `pnpm deploy` would copy packages/*).
 
