@@ -5,8 +5,8 @@
 #   (SERVICE: api, admin, scheduler or reconciler)
 #
 # The service runs as one file, its esbuild bundle (services/<service>/dist/index.js, made by
-# packages/service-bundle): loaded from its ~2,000 source modules it holds about three times
-# the memory and takes three times as long to be ready (docs/benchmarks.md, "Footprint"). The
+# packages/service-bundle): loaded from its source modules it holds several times the memory
+# and is slower to be ready (docs/benchmarks.md, "Footprint" has the figures). The
 # image still keeps the repository's layout (/app/services/<service>, /app/packages/*,
 # /app/migrations) with pnpm's workspace symlinks, rather than a `pnpm deploy` copy: the bundle
 # finds migrations/ and the consoles' build where the sources would, relative to itself; the

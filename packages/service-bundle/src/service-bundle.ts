@@ -34,13 +34,14 @@ export interface BuiltServiceBundle {
  * Bundles each service (services/<name>/src/index.ts and everything it imports, workspace
  * packages and npm packages alike) into one ES module, services/<name>/dist/index.js.
  *
- * Why a bundle: Node.js loads a service from source as some 2,000 module files (the Kubernetes
- * client alone is 868), and for every file inside a package it looks the package's
- * package.json up again, parsing its whole "exports" map each time (drizzle-orm's is 175 KB,
- * parsed again for each of its 108 modules). That garbage stays reachable until the module graph
- * has loaded, so it grows V8's young generation to its largest size, which an idle process never
- * gives back, and it takes most of the start time; stripping the TypeScript's types adds the stripper itself
- * (docs/benchmarks.md#footprint has the profile). One file avoids all of it.
+ * Why a bundle: Node.js loads a service from source as thousands of module files (the
+ * Kubernetes client's generated code most of them), and for every file inside a package it
+ * looks the package's package.json up again, parsing its whole "exports" map each time
+ * (drizzle-orm's is large, and parsed again for each of its modules). That garbage stays
+ * reachable until the module graph has loaded, so it grows V8's young generation to its
+ * largest size, which an idle process never gives back, and it takes most of the start time;
+ * stripping the TypeScript's types adds the stripper itself. docs/benchmarks.md ("Footprint")
+ * has the profile and the figures. One file avoids all of it.
  *
  * Whitespace and comments go (the identifiers stay, and keepNames keeps every function's and
  * class's name, so stack traces name them): a bundle with its comments would hold some
