@@ -1,5 +1,6 @@
-// The platform's services as real processes (node services/<name>/src/index.ts), for the dev
-// launcher and the end-to-end tests: start, kill (any signal), restart, stop.
+// The platform's services as real processes, for the dev launcher, the end-to-end tests and the
+// benchmarks: start, kill (any signal), restart, stop. They run as their images run them: the
+// bundle (node services/<name>/dist/index.js), built from the sources once per process.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -8,6 +9,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { buildServiceBundles, serviceBundlePath } from "@sumo/service-bundle";
 import { pollUntil } from "./poll-until.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,6 +40,11 @@ export interface PlatformOptions {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Processes per service (default 1); the api and admin run one, as they own a port. */
   replicas?: Partial<Record<Exclude<ServiceName, "api" | "admin">, number>>;
+  /**
+   * Run the TypeScript sources (node services/<name>/src/index.ts) rather than the bundles:
+   * for comparing the two (bench:footprint).
+   */
+  fromSource?: boolean;
   /** Called when a service exits without being asked to. */
   onUnexpectedExit?: (name: ServiceName, code: number | null) => void;
 }
@@ -54,6 +61,7 @@ export class PlatformProcesses {
   readonly #running = new Map<ServiceName, Running[]>();
   readonly #logs = new Map<ServiceName, WriteStream>();
   readonly #metricsPorts = new Map<ServiceName, number>();
+  readonly #startupMs = new Map<ServiceName, number>();
   #apiPort: number | undefined;
   #adminPort: number | undefined;
   readonly adminToken: string;
@@ -76,6 +84,7 @@ export class PlatformProcesses {
   /** Starts the services (all by default) and waits until each says it is ready. */
   async start(...names: ServiceName[]): Promise<void> {
     await mkdir(this.#options.logDir, { recursive: true });
+    if (!this.#options.fromSource) await builtBundles();
     this.#apiPort ??= await freePort();
     this.#adminPort ??= await freePort();
     for (const name of names.length > 0 ? names : SERVICES) await this.#startOne(name);
@@ -114,6 +123,14 @@ export class PlatformProcesses {
     return `http://127.0.0.1:${port}/metrics`;
   }
 
+  /**
+   * How long the service's latest replica took from spawn to ready (its ready log line, or its
+   * readiness probe answering first), in milliseconds; for benchmarks.
+   */
+  startupMs(name: ServiceName): number | undefined {
+    return this.#startupMs.get(name);
+  }
+
   isRunning(name: ServiceName): boolean {
     return (this.#running.get(name)?.length ?? 0) > 0;
   }
@@ -147,14 +164,11 @@ export class PlatformProcesses {
       ...this.#options.env?.[name],
     };
     if (!env.KUBECONFIG) delete env.KUBECONFIG;
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, "services", name, "src/index.ts")],
-      {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const spawnedAt = performance.now();
+    const entry = this.#options.fromSource
+      ? path.join(REPO_ROOT, "services", name, "src/index.ts")
+      : serviceBundlePath(name);
+    const child = spawn(process.execPath, [entry], { env, stdio: ["ignore", "pipe", "pipe"] });
     const running: Running = {
       child,
       stopping: false,
@@ -168,6 +182,7 @@ export class PlatformProcesses {
     });
 
     let ready = false;
+    let readyAt: number | undefined;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
       log.write(`${line}\n`);
@@ -175,7 +190,10 @@ export class PlatformProcesses {
         const port = (JSON.parse(line) as { port?: number }).port;
         if (port) this.#metricsPorts.set(name, port);
       }
-      if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) ready = true;
+      if (!ready && line.includes(`"msg":"${READY_MESSAGE[name]}"`)) {
+        ready = true;
+        readyAt = performance.now();
+      }
     });
     child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
 
@@ -197,7 +215,15 @@ export class PlatformProcesses {
       },
       { timeoutMs: 60_000, intervalMs: 50 },
     );
+    this.#startupMs.set(name, (readyAt ?? performance.now()) - spawnedAt);
   }
+}
+
+let bundlesBuilt: Promise<unknown> | undefined;
+/** Builds every service's bundle from the current sources, once per process. */
+function builtBundles(): Promise<unknown> {
+  bundlesBuilt ??= buildServiceBundles();
+  return bundlesBuilt;
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
