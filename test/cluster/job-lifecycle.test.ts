@@ -68,6 +68,15 @@ function makeSimulationJob(name: string, pod: { runSeconds?: number; exitCode?: 
     metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "sumo-k8-tests" } },
     spec: {
       backoffLimit: 0,
+      // As the platform's Jobs (simulation-job.ts): a pod Kubernetes took away does not fail the
+      // Job, which starts another. Here that happens when a pod is bound to a KWOK node as
+      // Karpenter registers it, and the registration's NoExecute taint evicts it
+      // (kwok-stages.yaml, pod-terminate-pending).
+      podFailurePolicy: {
+        rules: [
+          { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+        ],
+      },
       ttlSecondsAfterFinished: TTL_SECONDS,
       template: {
         metadata: { annotations },
@@ -162,12 +171,15 @@ async function waitForPodPhase(
   timeoutMs: number,
 ): Promise<V1Pod> {
   return pollUntil(
-    `the pod of ${jobName} to end ${phase}`,
+    `a pod of ${jobName} to end ${phase}`,
     async () => {
-      const pod = await readJobPod(jobName);
-      return pod?.status?.phase === phase
-        ? { done: true, value: pod }
-        : { done: false, seen: podSummary(pod) };
+      // Every pod of the Job: an evicted one may linger beside its replacement.
+      const { items } = await core.listNamespacedPod({
+        namespace,
+        labelSelector: `batch.kubernetes.io/job-name=${jobName}`,
+      });
+      const pod = items.find((p) => p.status?.phase === phase && !p.metadata?.deletionTimestamp);
+      return pod ? { done: true, value: pod } : { done: false, seen: items.map(podSummary) };
     },
     { timeoutMs },
   );
@@ -228,9 +240,7 @@ describe("a simulation Job on Karpenter-provisioned kwok nodes", () => {
       });
 
       const { pending, bound } = await waitForPendingThenBound(jobName);
-      const podName = bound.metadata?.name ?? "";
-      const nodeName = bound.spec?.nodeName ?? "";
-      const node = await core.readNode({ name: nodeName });
+      const node = await core.readNode({ name: bound.spec?.nodeName ?? "" });
       expect(node.metadata?.labels?.[NODEPOOL_LABEL]).toBe("default");
       expect(node.spec?.providerID).toMatch(/^kwok:\/\//);
       // Capacity is the instance type's, as Karpenter chose it; allocatable is that less overhead.
@@ -251,6 +261,9 @@ describe("a simulation Job on Karpenter-provisioned kwok nodes", () => {
       );
 
       const finished = await waitForPodPhase(jobName, "Succeeded", runSeconds * 1000 + 60_000);
+      // The pod that ran: the one bound first, or the Job's next if that one was evicted.
+      const podName = finished.metadata?.name ?? "";
+      const nodeName = finished.spec?.nodeName ?? "";
       const terminated = finished.status?.containerStatuses?.[0]?.state?.terminated;
       expect(terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
       // Timestamps have 1 s resolution.
