@@ -1,5 +1,5 @@
 // Benchmark: the tenant API under load against a bare hono + pg baseline, side by side.
-//   pnpm bench:api [--seconds 10] [--connections 50] [--tenants 100] [--rounds 3]
+//   pnpm bench:api [--seconds 10] [--connections 50] [--tenants 100] [--rounds 3] [--from-source]
 // Servers run as processes of their own on loopback; this process is the load generator
 // (autocannon). For each of POST /v1/jobs and GET /v1/jobs/{id}: throughput and p50/p99 at a
 // fixed number of connections, for the api and for the baseline (one INSERT / one SELECT),
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     tenants: { type: "string", default: "100" },
     rounds: { type: "string", default: "3" },
+    // Run the api from its TypeScript sources instead of its bundle (what ships).
+    "from-source": { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -54,6 +56,7 @@ const platform = new PlatformProcesses({
   databaseUrl: database.url,
   logDir: path.join(DATA_DIR, "bench-logs"),
   env: { api: { LOG_LEVEL: "warn", KUBECONFIG: "/nonexistent" } },
+  fromSource: values["from-source"],
 });
 // The api alone: without a scheduler the queue only fills, which is what the api's cost is.
 await platform.start("api");
