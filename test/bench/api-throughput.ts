@@ -14,6 +14,7 @@ import { makeScenario } from "@sumo/db/testing";
 import autocannon from "autocannon";
 import { PlatformProcesses, REPO_ROOT } from "../platform.ts";
 import { startBenchDatabase } from "./bench-database.ts";
+import { embeddedPostgresPid, treeCpuSeconds } from "./process-stats.ts";
 import { quantile } from "./stats.ts";
 import { type SteadyRequest, steadyLoad } from "./steady-load.ts";
 
@@ -69,6 +70,8 @@ const baseline = spawn(
 );
 await new Promise<void>((resolve) => baseline.stdout?.once("data", () => resolve()));
 const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+const baselinePid = baseline.pid ?? 0;
+const apiPid = platform.pids("api")[0] ?? 0;
 
 const jobBody = JSON.stringify({
   scenario_id: "bench",
@@ -133,20 +136,63 @@ say(
 // table reports each figure's median over the rounds.
 type Figures = { rps: number; p50: number; p99: number; errors: number };
 const runs = new Map<string, Figures[]>();
-function record(name: string, figures: Figures) {
+function record(name: string, figures: Figures, cpu: string) {
   runs.set(name, [...(runs.get(name) ?? []), figures]);
   say(
-    `  ${name.padEnd(38)}${figures.rps.toFixed(0).padStart(7)} req/s  p50 ${figures.p50.toFixed(1)} ms  p99 ${figures.p99.toFixed(1)} ms`,
+    `  ${name.padEnd(38)}${figures.rps.toFixed(0).padStart(7)} req/s  p50 ${figures.p50.toFixed(1)} ms  p99 ${figures.p99.toFixed(1)} ms  ${cpu}`,
   );
 }
-async function measure(name: string, options: autocannon.Options): Promise<void> {
-  const result = await load(options);
-  record(name, {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  });
+
+/**
+ * Where a run's CPU went, per request: the server under load (api or baseline), PostgreSQL (all
+ * its processes) and this process (the load generator). On two shared cores, a server that
+ * costs more CPU per request (itself and in PostgreSQL) serves fewer of them.
+ */
+async function withCpu<T>(
+  serverPid: number,
+  run: () => Promise<T>,
+  requests: (result: T) => number,
+): Promise<{ result: T; cpu: string }> {
+  const postgresPid = embeddedPostgresPid();
+  const read = () => {
+    const generator = process.cpuUsage();
+    return {
+      server: treeCpuSeconds(serverPid),
+      postgres: postgresPid === undefined ? Number.NaN : treeCpuSeconds(postgresPid),
+      generator: (generator.user + generator.system) / 1e6,
+    };
+  };
+  const before = read();
+  const result = await run();
+  const after = read();
+  const count = Math.max(requests(result), 1);
+  const perRequest = (key: keyof typeof before) =>
+    (((after[key] - before[key]) * 1000) / count).toFixed(2);
+  return {
+    result,
+    cpu: `CPU ms/request: server ${perRequest("server")}, PostgreSQL ${perRequest("postgres")}, generator ${perRequest("generator")}`,
+  };
+}
+async function measure(
+  name: string,
+  serverPid: number,
+  options: autocannon.Options,
+): Promise<void> {
+  const { result, cpu } = await withCpu(
+    serverPid,
+    () => load(options),
+    (result) => result.requests.total,
+  );
+  record(
+    name,
+    {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx,
+    },
+    cpu,
+  );
 }
 /**
  * A server at a steady STEADY_RATE requests/s, open loop (see steady-load.ts), in a steady state:
@@ -157,6 +203,7 @@ async function measure(name: string, options: autocannon.Options): Promise<void>
  */
 async function measureSteady(
   name: string,
+  serverPid: number,
   origin: string,
   next: () => SteadyRequest,
 ): Promise<void> {
@@ -165,8 +212,12 @@ async function measureSteady(
     // Only a superuser may checkpoint: with another DATABASE_URL, the server's own schedule.
   });
   await steadyLoad({ origin, rate: STEADY_RATE, seconds: STEADY_WARMUP_SECONDS, next });
-  const result = await steadyLoad({ origin, rate: STEADY_RATE, seconds: SECONDS, next });
-  record(name, { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors });
+  const { result, cpu } = await withCpu(
+    serverPid,
+    () => steadyLoad({ origin, rate: STEADY_RATE, seconds: SECONDS, next }),
+    (result) => result.rps * SECONDS,
+  );
+  record(name, { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors }, cpu);
 }
 const median = (values: number[]) => quantile(values, 0.5);
 const med = (name: string, figure: keyof Figures) =>
@@ -186,31 +237,31 @@ const apiGet = {
 };
 for (let round = 1; round <= ROUNDS; round++) {
   say(`round ${round}/${ROUNDS}`);
-  await measure(API_POST, { url: `${platform.apiUrl}/v1/jobs`, requests: submissions });
-  await measure(BASE_POST, {
+  await measure(API_POST, apiPid, { url: `${platform.apiUrl}/v1/jobs`, requests: submissions });
+  await measure(BASE_POST, baselinePid, {
     url: `${baselineUrl}/items`,
     method: "POST",
     body: jobBody,
     headers: { "content-type": "application/json" },
   });
-  await measure(API_GET, apiGet);
-  await measure(BASE_GET, { url: `${baselineUrl}/items/${baselineId}` });
-  await measureSteady(STEADY_GET, platform.apiUrl, () => ({
+  await measure(API_GET, apiPid, apiGet);
+  await measure(BASE_GET, baselinePid, { url: `${baselineUrl}/items/${baselineId}` });
+  await measureSteady(STEADY_GET, apiPid, platform.apiUrl, () => ({
     method: "GET",
     path: `/v1/jobs/${readId}`,
     headers: { authorization: `Bearer ${readApiKey}` },
   }));
-  await measureSteady(STEADY_BASE_GET, baselineUrl, () => ({
+  await measureSteady(STEADY_BASE_GET, baselinePid, baselineUrl, () => ({
     method: "GET",
     path: `/items/${baselineId}`,
   }));
-  await measureSteady(STEADY_POST, platform.apiUrl, () => ({
+  await measureSteady(STEADY_POST, apiPid, platform.apiUrl, () => ({
     method: "POST",
     path: "/v1/jobs",
     headers: { "content-type": "application/json", authorization: `Bearer ${nextKey()}` },
     body: jobBody,
   }));
-  await measureSteady(STEADY_BASE_POST, baselineUrl, () => ({
+  await measureSteady(STEADY_BASE_POST, baselinePid, baselineUrl, () => ({
     method: "POST",
     path: "/items",
     headers: { "content-type": "application/json" },

@@ -1,13 +1,23 @@
 // The api's hot paths, prepared: every statement of a submission's transaction (lock the
 // tenants, count their active jobs, find earlier Idempotency-Key records, insert the jobs and
 // the records), inserting a sweep's members, the API key lookup of every request, resolving a
-// submission's scenario, and reading one job. Each is a named
+// submission's scenario, and reading one job (with its reruns). Each is a named
 // prepared statement: drizzle renders it once per process and PostgreSQL parses and plans it
 // once per connection, where on these paths rendering and planning cost more than running it
 // (docs/benchmarks.md). Every other query in queries/ is built per call with drizzle's query
 // builder; this file is the exception, kept in one place, not a second way to write queries.
-import { and, asc, eq, fillPlaceholders, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
+import {
+  and,
+  asc,
+  eq,
+  fillPlaceholders,
+  getTableColumns,
+  inArray,
+  isNull,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import { alias, PgDialect } from "drizzle-orm/pg-core";
 import type pg from "pg";
 import type { DatabaseOrTransaction } from "../client.ts";
 import { ACTIVE_JOB_STATUSES } from "../job-status.ts";
@@ -103,6 +113,44 @@ const tenantJob = preparedQuery((db) =>
       and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
     )
     .prepare("tenant_job"),
+);
+
+/** How many of a job's reruns reading the job lists (getTenantJobWithReruns). */
+export const JOB_RERUNS_LISTED = 100;
+
+/**
+ * A job of this tenant with the ids of its reruns (the tenant's jobs that run it again), oldest
+ * first, at most JOB_RERUNS_LISTED: GET /v1/jobs/{id} in one round trip. Another tenant's job is
+ * not found, exactly like a missing one.
+ */
+export async function getTenantJobWithReruns(
+  db: DatabaseOrTransaction,
+  params: { tenantId: string; jobId: string },
+): Promise<(Job & { reruns: string[] }) | undefined> {
+  const [job] = await tenantJobWithReruns(db).execute({
+    tenantId: requireTenantId(params.tenantId),
+    jobId: params.jobId,
+  });
+  return job;
+}
+
+const reruns = alias(jobs, "reruns");
+const tenantJobWithReruns = preparedQuery((db) =>
+  db
+    .select({
+      ...getTableColumns(jobs),
+      reruns: sql<string[]>`ARRAY(${db
+        .select({ id: sql`${reruns.id}::text` })
+        .from(reruns)
+        .where(and(eq(reruns.rerunOfJobId, jobs.id), eq(reruns.tenantId, jobs.tenantId)))
+        .orderBy(reruns.submittedAt, reruns.id)
+        .limit(JOB_RERUNS_LISTED)})`,
+    })
+    .from(jobs)
+    .where(
+      and(eq(jobs.id, sql.placeholder("jobId")), eq(jobs.tenantId, sql.placeholder("tenantId"))),
+    )
+    .prepare("tenant_job_with_reruns"),
 );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -374,20 +374,6 @@ export async function getJobStatus(
   return row?.status;
 }
 
-/** The tenant's jobs that run `jobId` again (its reruns), oldest first, at most `limit`. */
-export async function listJobReruns(
-  db: DatabaseOrTransaction,
-  params: { tenantId: string; jobId: string; limit: number },
-): Promise<string[]> {
-  const rows = await db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(eq(jobs.rerunOfJobId, params.jobId), ofTenant(jobs.tenantId, params.tenantId)))
-    .orderBy(jobs.submittedAt, jobs.id)
-    .limit(params.limit);
-  return rows.map((row) => row.id);
-}
-
 /** What a job's row becomes when it is cancelled: ended now, by whom, its progress gone. */
 export function cancelledColumns(params: { by: CancelledBy; at: Date }) {
   return {

@@ -4,7 +4,7 @@ import {
   type CancelOutcome,
   findTenantScenario,
   getTenantJob,
-  listJobReruns,
+  getTenantJobWithReruns,
   listTenantJobs,
 } from "@sumo/db/queries";
 import type { Job } from "@sumo/db/schema";
@@ -219,14 +219,12 @@ export function jobsRoutes(deps: {
     .openapi(getJobRoute, async (c) => {
       const { job_id: jobId } = c.req.valid("param");
       // A malformed id names no job: the same 404 as a missing or another tenant's job.
-      const job = isUuid(jobId)
-        ? await getTenantJob(deps.db, { tenantId: c.var.tenantId, jobId })
+      const found = isUuid(jobId)
+        ? await getTenantJobWithReruns(deps.db, { tenantId: c.var.tenantId, jobId })
         : undefined;
-      if (!job) throw new ApiError("not_found", "No such job");
-      const [current, reruns] = await Promise.all([
-        deps.refreshProgress(job),
-        listJobReruns(deps.db, { tenantId: c.var.tenantId, jobId: job.id, limit: 100 }),
-      ]);
+      if (!found) throw new ApiError("not_found", "No such job");
+      const { reruns, ...job } = found;
+      const current = await deps.refreshProgress(job);
       const view = await toJobViewWithQueue(deps.db, current);
       return c.json({ ...view, scenario: current.scenario ?? null, reruns }, 200);
     })
