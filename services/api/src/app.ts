@@ -15,7 +15,6 @@ import { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from "@sumo/scenario";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { JobSubmission } from "./admission.ts";
 import type { ApiKeyCache } from "./api-key-cache.ts";
 import { GroupCommit, GroupCommitFull, type GroupCommitOptions } from "./group-commit.ts";
 import { JobProgress } from "./job-progress.ts";
@@ -27,7 +26,7 @@ import { jobsRoutes } from "./routes/jobs.ts";
 import { bundleTooLarge, scenariosRoutes, UPLOAD_FORM_OVERHEAD_BYTES } from "./routes/scenarios.ts";
 import { sweepsRoutes } from "./routes/sweeps.ts";
 import { submissionMetrics } from "./submission-metrics.ts";
-import { submitJobs } from "./submit-jobs.ts";
+import { type NewSubmission, submitJobs } from "./submit-jobs.ts";
 import { type TenantVariables, tenantAuth } from "./tenant-auth.ts";
 
 export interface ApiDeps {
@@ -111,7 +110,7 @@ export function createApp(deps: ApiDeps) {
   // Submissions that arrive together are written in one transaction, each decided on its own.
   const idempotencyKeyTtlMs =
     deps.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000;
-  const submitBatch = (batch: JobSubmission[]) =>
+  const submitBatch = (batch: NewSubmission[]) =>
     submitJobs({ ...deps, idempotencyKeyTtlMs }, batch);
   const submissions = new GroupCommit(submitBatch, {
     maxBatchSize: deps.submitOptions?.maxBatchSize ?? 100,

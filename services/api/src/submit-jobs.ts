@@ -3,16 +3,36 @@ import {
   countActiveJobsOfTenants,
   countQueuedJobsOfTenants,
   findIdempotencyRecords,
+  findTenantScenarios,
   getActiveUse,
   insertIdempotencyRecords,
   insertSubmittedJobs,
   lockTenants,
+  type ScenarioRef,
+  scenarioRefKey,
 } from "@sumo/db/queries";
 import { enqueueInTransaction, JOB_SUBMITTED_QUEUE } from "@sumo/db/queues";
 import type { JobView } from "@sumo/http/job-view";
 import type { PgBoss } from "pg-boss";
 import { v7 as uuidv7 } from "uuid";
-import { admitSubmissions, type JobSubmission, type NewJobIdentity } from "./admission.ts";
+import {
+  admitSubmissions,
+  type JobSubmission,
+  type NewJobIdentity,
+  type ResolvedScenario,
+} from "./admission.ts";
+
+/** A submission's scenario is the tenant's one its `request.scenario_id` names (submitJobs). */
+export const SCENARIO_NAMED = "named";
+
+/**
+ * A submission as a route hands it to submitJobs: its scenario either SCENARIO_NAMED, looked up
+ * with the batch, or given (a rerun runs the bundle its original ran: undefined when that is
+ * gone).
+ */
+export type NewSubmission = Omit<JobSubmission, "scenario"> & {
+  scenario: typeof SCENARIO_NAMED | ResolvedScenario | undefined;
+};
 
 export interface SubmitJobResult {
   status: 202;
@@ -30,7 +50,7 @@ const jobIdentity: NewJobIdentity = {
 
 /**
  * Accepts a batch of submissions in one transaction: reads what admission needs under the
- * tenants' locks, decides each submission (admission.ts), then writes the accepted jobs' rows
+ * tenants' locks (with the scenarios the submissions name), decides each submission (admission.ts), then writes the accepted jobs' rows
  * and their JOB_SUBMITTED messages together, so no job exists without its message or the other
  * way round. Outcomes come in submission order; a refusal is its ApiError.
  *
@@ -45,29 +65,47 @@ export async function submitJobs(
     /** How long an accepted submission's Idempotency-Key replays it. */
     idempotencyKeyTtlMs: number;
   },
-  submissions: JobSubmission[],
+  batch: NewSubmission[],
 ): Promise<PromiseSettledResult<SubmitJobResult>[]> {
   return transactionOnConnection(deps.db, async (connection) => {
-    const tenantIds = [...new Set(submissions.map((s) => s.tenantId))];
+    const named = batch.flatMap(({ tenantId, request, scenario }): ScenarioRef[] =>
+      scenario === SCENARIO_NAMED ? [{ tenantId, ref: request.scenario_id }] : [],
+    );
+    const tenantIds = [...new Set(batch.map((s) => s.tenantId))];
     // Sent together (the api's connections pipeline), and run by PostgreSQL one after the
     // other: the count and the key lookup take their snapshots once the locks are held, so
     // they see every job a transaction that held a lock before this one committed.
     // What a job asking to queue needs to know whether it fits now: only for its tenants.
-    const queueing = [
-      ...new Set(submissions.filter((s) => s.request.queue).map((s) => s.tenantId)),
-    ];
-    const [tenants, activeJobs, queuedJobs, activeUse, earlier] = await Promise.all([
+    const queueing = [...new Set(batch.filter((s) => s.request.queue).map((s) => s.tenantId))];
+    const [scenarios, tenants, activeJobs, queuedJobs, activeUse, earlier] = await Promise.all([
+      // The scenarios' rows are not locked: a scenario deleted meanwhile leaves its bundle
+      // stored while a job names it (by content), as when it is deleted after the job commits.
+      findTenantScenarios(connection, named),
       lockTenants(connection, tenantIds),
       countActiveJobsOfTenants(connection, tenantIds),
       countQueuedJobsOfTenants(connection, tenantIds),
       Promise.all(queueing.map(async (id) => [id, await getActiveUse(connection, id)] as const)),
       findIdempotencyRecords(
         connection,
-        submissions.flatMap(({ tenantId, idempotencyKey: key }) =>
+        batch.flatMap(({ tenantId, idempotencyKey: key }) =>
           key === undefined ? [] : [{ tenantId, key }],
         ),
       ),
     ]);
+    const submissions = batch.map(
+      (submission): JobSubmission => ({
+        ...submission,
+        scenario:
+          submission.scenario === SCENARIO_NAMED
+            ? scenarios.get(
+                scenarioRefKey({
+                  tenantId: submission.tenantId,
+                  ref: submission.request.scenario_id,
+                }),
+              )
+            : submission.scenario,
+      }),
+    );
     const admissions = admitSubmissions(
       submissions,
       {

@@ -197,6 +197,62 @@ const tenantScenarioByName = preparedQuery((db) =>
     .prepare("tenant_scenario_by_name"),
 );
 
+/** A scenario as a submission names it: by id or by name, among its tenant's. */
+export interface ScenarioRef {
+  tenantId: string;
+  ref: string;
+}
+
+/** What a job takes of its scenario (findTenantScenarios). */
+export type SubmittedScenario = Pick<
+  Scenario,
+  "tenantId" | "id" | "name" | "bundleSha256" | "config"
+>;
+
+/** The key of a ScenarioRef in findTenantScenarios' answer. */
+export const scenarioRefKey = (ref: ScenarioRef) => `${ref.tenantId} ${ref.ref}`;
+
+/**
+ * The scenarios a batch of submissions names, each among its own tenant's (as
+ * findTenantScenario finds one), by scenarioRefKey; a ref that names none is missing. One
+ * statement for the whole batch, so it travels with the batch's other reads.
+ */
+export async function findTenantScenarios(
+  db: StatementRunner,
+  refs: readonly ScenarioRef[],
+): Promise<Map<string, SubmittedScenario>> {
+  const found = new Map<string, SubmittedScenario>();
+  if (refs.length === 0) return found;
+  const byId = refs.filter((r) => UUID.test(r.ref));
+  const byName = refs.filter((r) => !UUID.test(r.ref));
+  const { rows } = await tenantScenarios(db, {
+    idTenants: byId.map((r) => requireTenantId(r.tenantId)),
+    ids: byId.map((r) => r.ref),
+    nameTenants: byName.map((r) => requireTenantId(r.tenantId)),
+    names: byName.map((r) => r.ref),
+  });
+  for (const row of rows as (SubmittedScenario & { byName: boolean; n: string })[]) {
+    const { byName: named, n, ...scenario } = row;
+    const ref = (named ? byName : byId)[Number(n) - 1];
+    if (ref) found.set(scenarioRefKey(ref), scenario);
+  }
+  return found;
+}
+
+const scenarioColumns = sql`s.tenant_id AS "tenantId", s.id, s.name, s.bundle_sha256 AS "bundleSha256", s.config`;
+const tenantScenarios = preparedSql(
+  "tenant_scenarios",
+  sql`SELECT ${scenarioColumns}, false AS "byName", r.n
+      FROM unnest(${sql.placeholder("idTenants")}::uuid[], ${sql.placeholder("ids")}::uuid[])
+        WITH ORDINALITY AS r(tenant_id, id, n)
+      JOIN ${scenarios} s ON s.tenant_id = r.tenant_id AND s.id = r.id
+    UNION ALL
+    SELECT ${scenarioColumns}, true AS "byName", r.n
+      FROM unnest(${sql.placeholder("nameTenants")}::uuid[], ${sql.placeholder("names")}::text[])
+        WITH ORDINALITY AS r(tenant_id, name, n)
+      JOIN ${scenarios} s ON s.tenant_id = r.tenant_id AND s.name = r.name`,
+);
+
 /**
  * Reads tenants and locks their rows until the transaction ends (missing ones are left out).
  * Submissions of one tenant take turns on this lock, which is what makes the concurrent-job

@@ -3,8 +3,21 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabaseClient, type DatabaseClient } from "../client.ts";
 import type { JobStatus } from "../job-status.ts";
 import { jobs } from "../schema/index.ts";
-import { createTestDatabase, makeJob, makeTenant, type TestDatabase } from "../testing.ts";
-import { countActiveJobsOfTenants, getTenantJob, insertSubmittedJobs } from "./hot-paths.ts";
+import {
+  createTestDatabase,
+  makeJob,
+  makeScenario,
+  makeTenant,
+  type TestDatabase,
+} from "../testing.ts";
+import {
+  countActiveJobsOfTenants,
+  findTenantScenarios,
+  getTenantJob,
+  getTenantJobWithReruns,
+  insertSubmittedJobs,
+  scenarioRefKey,
+} from "./hot-paths.ts";
 import {
   countAllJobsByStatus,
   countTenantJobsByStatus,
@@ -15,6 +28,7 @@ import {
   type ObservedJobStatus,
   recordObservedJobStatus,
 } from "./jobs.ts";
+import { createScenario } from "./scenarios.ts";
 import { createTenant, listTenantsWithScheduledJobs } from "./tenants.ts";
 
 let database: TestDatabase;
@@ -188,5 +202,68 @@ describe("listTenantsWithScheduledJobs", () => {
     expect(ids).toContain(scheduled);
     expect(ids).not.toContain(notYetScheduled);
     expect(ids).not.toContain(ended);
+  });
+});
+
+describe("getTenantJobWithReruns", () => {
+  it("reads a job with its own tenant's reruns, oldest first, and nothing of another tenant", async () => {
+    const { tenant, job } = await newJob();
+    const other = await createTenant(client.db, makeTenant());
+    const first = await insertJob(
+      client.db,
+      makeJob({ tenantId: tenant.id, rerunOfJobId: job.id, submittedAt: new Date(1_000) }),
+    );
+    const second = await insertJob(
+      client.db,
+      makeJob({ tenantId: tenant.id, rerunOfJobId: job.id, submittedAt: new Date(2_000) }),
+    );
+    const read = await getTenantJobWithReruns(client.db, { tenantId: tenant.id, jobId: job.id });
+    expect(read?.id).toBe(job.id);
+    expect(read?.status).toBe(job.status);
+    expect(read?.reruns).toEqual([first.id, second.id]);
+    const rerun = await getTenantJobWithReruns(client.db, {
+      tenantId: tenant.id,
+      jobId: first.id,
+    });
+    expect(rerun?.reruns).toEqual([]);
+    expect(
+      await getTenantJobWithReruns(client.db, { tenantId: other.id, jobId: job.id }),
+    ).toBeUndefined();
+  });
+});
+
+describe("findTenantScenarios", () => {
+  it("finds each submission's scenario by id or name among its own tenant's only", async () => {
+    const a = await createTenant(client.db, makeTenant());
+    const b = await createTenant(client.db, makeTenant());
+    const ofA = await createScenario(client.db, makeScenario({ tenantId: a.id }));
+    const ofB = await createScenario(client.db, makeScenario({ tenantId: b.id }));
+    const refs = [
+      { tenantId: a.id, ref: ofA.id.toUpperCase() },
+      { tenantId: a.id, ref: ofA.name },
+      { tenantId: b.id, ref: ofB.name },
+      // Another tenant's scenario, by id and by name, and a name nobody has.
+      { tenantId: a.id, ref: ofB.id },
+      { tenantId: a.id, ref: ofB.name },
+      { tenantId: b.id, ref: "no-such-scenario" },
+    ];
+    const found = await findTenantScenarios(client.db, refs);
+    const nameOf = (i: number) => found.get(scenarioRefKey(refs[i] as (typeof refs)[0]))?.name;
+    expect([0, 1, 2, 3, 4, 5].map(nameOf)).toEqual([
+      ofA.name,
+      ofA.name,
+      ofB.name,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(found.get(scenarioRefKey({ tenantId: b.id, ref: ofB.name }))).toEqual({
+      tenantId: b.id,
+      id: ofB.id,
+      name: ofB.name,
+      bundleSha256: ofB.bundleSha256,
+      config: ofB.config,
+    });
+    expect((await findTenantScenarios(client.db, [])).size).toBe(0);
   });
 });

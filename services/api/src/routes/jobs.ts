@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "@sumo/db/client";
 import {
   type CancelOutcome,
-  findTenantScenario,
   getTenantJob,
   getTenantJobWithReruns,
   listTenantJobs,
@@ -27,9 +26,8 @@ import {
 } from "@sumo/http/job-view";
 import { toJobViewsWithQueue, toJobViewWithQueue } from "@sumo/http/queue-view";
 import { runParametersSchema } from "@sumo/scenario";
-import type { JobSubmission } from "../admission.ts";
 import { rerunJobRequestSchema, submitJobRequestSchema } from "../schemas/job.ts";
-import type { SubmitJobResult } from "../submit-jobs.ts";
+import { type NewSubmission, SCENARIO_NAMED, type SubmitJobResult } from "../submit-jobs.ts";
 import type { TenantVariables } from "../tenant-auth.ts";
 
 const security = [{ bearerAuth: [] }];
@@ -190,26 +188,16 @@ export function jobsRoutes(deps: {
   /** Cancels a job (@sumo/db/job-cancellation's cancelJob). */
   cancelJob(params: { jobId: string; tenantId: string }): Promise<CancelOutcome>;
   /** Admits and writes one submission (submit-jobs.ts); refusals reject with their ApiError. */
-  submitJob(submission: JobSubmission): Promise<SubmitJobResult>;
+  submitJob(submission: NewSubmission): Promise<SubmitJobResult>;
   /** Brings a RUNNING job's progress up to date (job-progress.ts); the job as it is otherwise. */
   refreshProgress(job: Job): Promise<Job>;
 }) {
   return new OpenAPIHono<HttpEnv<TenantVariables>>()
     .openapi(submitJobRoute, async (c) => {
-      const request = c.req.valid("json");
-      const scenario = await findTenantScenario(deps.db, {
-        tenantId: c.var.tenantId,
-        ref: request.scenario_id,
-      });
       const result = await deps.submitJob({
         tenantId: c.var.tenantId,
-        request,
-        scenario: scenario && {
-          id: scenario.id,
-          name: scenario.name,
-          bundleSha256: scenario.bundleSha256,
-          config: scenario.config,
-        },
+        request: c.req.valid("json"),
+        scenario: SCENARIO_NAMED,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
       });
       if (result.replayed) c.header("Idempotent-Replayed", "true");
