@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
+import type { AgentOptions } from "node:https";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
+import { type Cluster, KubeConfig } from "@kubernetes/client-node";
 
 /** Where the local cluster (test/cluster/up.sh) writes its kubeconfig. */
 export const LOCAL_CLUSTER_KUBECONFIG = fileURLToPath(
@@ -32,5 +33,30 @@ export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
     }
     kc.loadFromFile(LOCAL_CLUSTER_KUBECONFIG);
   }
+  reuseConnections(kc);
   return kc;
+}
+
+/** What KubeConfig keeps private: how it makes the undici dispatcher of one request. */
+interface DispatcherFactory {
+  createDispatcher(cluster: Cluster | null, agentOptions: AgentOptions): unknown;
+}
+
+/**
+ * Makes every request of this KubeConfig's API clients and watches share one connection pool
+ * per cluster and user. client-node 2.0 builds a new undici Agent for each request
+ * (KubeConfig.createDispatcher), so each call opened a TLS connection of its own, paying a
+ * handshake on both ends, and left it open until the apiserver closed it. Its https.Agent path
+ * caches per cluster and user (agentCache); this does the same for the dispatcher. The connection
+ * test in test/cluster checks the reuse, so an upgrade that changes this is seen.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const factory = kc as unknown as DispatcherFactory;
+  const create = factory.createDispatcher.bind(kc);
+  const dispatchers = new Map<string, unknown>();
+  factory.createDispatcher = (cluster, agentOptions) => {
+    const key = JSON.stringify([cluster?.name ?? "", kc.getCurrentUser()?.name ?? ""]);
+    if (!dispatchers.has(key)) dispatchers.set(key, create(cluster, agentOptions));
+    return dispatchers.get(key);
+  };
 }
