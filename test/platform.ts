@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { buildServiceBundles, serviceBundlePath } from "@sumo/service-bundle";
+import { buildServiceBundles, SERVICE_NODE_FLAGS, serviceBundlePath } from "@sumo/service-bundle";
 import { pollUntil } from "./poll-until.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -168,7 +168,10 @@ export class PlatformProcesses {
     const entry = this.#options.fromSource
       ? path.join(REPO_ROOT, "services", name, "src/index.ts")
       : serviceBundlePath(name);
-    const child = spawn(process.execPath, [entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], entry], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const running: Running = {
       child,
       stopping: false,

@@ -62,6 +62,8 @@ const { values } = parseArgs({
     "timeout-minutes": { type: "string", default: "60" },
     "scheduler-concurrency": { type: "string" },
     "reconciler-concurrency": { type: "string" },
+    // Node.js flags for every service (NODE_OPTIONS), e.g. --node-options=--max-semi-space-size=8.
+    "node-options": { type: "string" },
   },
 });
 const TENANTS = Number(values.tenants);
@@ -628,17 +630,24 @@ function printThrottle(result: PhaseResult) {
   }
 }
 
+const nodeOptions: Record<string, string> = values["node-options"]
+  ? { NODE_OPTIONS: values["node-options"] }
+  : {};
 const platform = new PlatformProcesses({
   databaseUrl: database.url,
   kubeconfig: kubeconfigPath,
   logDir: path.join(DATA_DIR, "bench-logs"),
   env: {
+    api: { ...nodeOptions },
+    admin: { ...nodeOptions },
     scheduler: {
+      ...nodeOptions,
       ...(values["scheduler-concurrency"] && {
         WORKER_CONCURRENCY: values["scheduler-concurrency"],
       }),
     },
     reconciler: {
+      ...nodeOptions,
       ...(values["reconciler-concurrency"] && {
         SYNC_CONCURRENCY: values["reconciler-concurrency"],
       }),
