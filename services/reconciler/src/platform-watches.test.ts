@@ -42,7 +42,7 @@ async function startedWatches() {
     deletedJobMemoryMs: 60_000,
   });
   await watches.start();
-  return { watches, jobs, changed };
+  return { watches, jobs, pods, changed };
 }
 
 /** A deleted Job of `jobId` in `namespace`, its verdict Failed. */
@@ -73,6 +73,36 @@ describe("a deleted Job's last state", () => {
 
     watches.forgetDeletedJob(jobId, tenantNamespace);
     expect(watches.cached(jobId, tenantNamespace).deletedJob).toBeUndefined();
+    await watches.stop();
+  });
+});
+
+describe("what the watches keep of an object", () => {
+  it("is its metadata and status: the spec and managedFields are dropped before anyone sees it", async () => {
+    const { watches, jobs, pods } = await startedWatches();
+    const jobId = "01a24ed8-4c1c-72cc-8b5b-a1fafd48af6c";
+    const job = makeKubernetesJob(jobId, { conditions: [{ type: "Complete", reason: "Done" }] });
+    job.metadata = { ...job.metadata, managedFields: [{ manager: "kube-controller-manager" }] };
+    job.spec = { template: { spec: { containers: [{ name: "simulation" }] } } };
+    const pod: V1Pod = {
+      metadata: {
+        name: "p",
+        labels: { ...job.metadata.labels },
+        managedFields: [{ manager: "kwok" }],
+      },
+      spec: { containers: [{ name: "simulation", image: "sumo" }] },
+      status: { phase: "Succeeded" },
+    };
+    expect(job.spec).toBeDefined();
+    jobs.emit("add", job);
+    pods.emit("update", pod);
+    expect(job.spec).toBeUndefined();
+    expect(job.metadata.managedFields).toBeUndefined();
+    expect(job.status?.conditions?.[0]?.type).toBe("Complete");
+    expect(job.metadata.labels).toEqual(makeKubernetesJob(jobId).metadata?.labels);
+    expect(pod.spec).toBeUndefined();
+    expect(pod.metadata?.managedFields).toBeUndefined();
+    expect(pod.status?.phase).toBe("Succeeded");
     await watches.stop();
   });
 });

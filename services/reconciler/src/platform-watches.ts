@@ -44,6 +44,17 @@ export function platformInformers(
   };
 }
 
+/**
+ * Drops what the reconciler never reads from a watched Job or pod, in place: its spec, and its
+ * managedFields (which repeat the object's fields as a tree of who set each). It decides from
+ * metadata and status alone, and these two were most of each cached object: the caches hold
+ * every platform Job and pod in the cluster (docs/benchmarks.md, "Under load").
+ */
+export function keepMetadataAndStatus(object: V1Job | V1Pod): void {
+  object.spec = undefined;
+  if (object.metadata) object.metadata.managedFields = undefined;
+}
+
 export interface PlatformWatchesDeps {
   informers: PlatformInformers;
   logger: Logger;
@@ -181,6 +192,12 @@ export class PlatformWatches {
       const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
       if (jobId && this.#running) this.#deps.onChange(jobId);
     };
+    // First, so that every listener after it, and the cache, which holds the same object, see
+    // only what is kept.
+    for (const verb of ["add", "update", "delete"] as const) {
+      pods.on(verb, keepMetadataAndStatus);
+      jobs.on(verb, keepMetadataAndStatus);
+    }
     for (const verb of ["add", "update", "delete"] as const) {
       pods.on(verb, changed);
       if (verb !== "delete") jobs.on(verb, changed);
