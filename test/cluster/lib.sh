@@ -78,8 +78,12 @@ is_cluster_process() {
   local pid="$1" exe
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
   [[ "$exe" == "$CLUSTER_BIN_DIR/"* || "$exe" == "$NODE_BIN_DIR/"* ]] || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CLUSTER_DATA_DIR/" \
-    || tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qF -- "$CLUSTER_DATA_DIR/"
+  # Read first, then searched: under pipefail, `tr ... | grep -q` fails whenever grep stops
+  # reading before tr has written everything.
+  local cmdline environ
+  cmdline="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  environ="$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null)" || environ=""
+  grep -qF -- "$CLUSTER_DATA_DIR/" <<<"$cmdline" || grep -qF -- "$CLUSTER_DATA_DIR/" <<<"$environ"
 }
 
 # Prints the pid of a running component, or fails. A pid file whose process is gone, or

@@ -127,8 +127,10 @@ go_duration_seconds() {
 }
 
 node_ready() {
-  k get nodes -l karpenter.sh/nodepool \
-    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -qx True
+  local ready
+  ready="$(k get nodes -l karpenter.sh/nodepool \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}')" || return 1
+  grep -qx True <<<"$ready"
 }
 poll_until 90 "a Karpenter node to be Ready" node_ready
 record "pending -> node Ready" "$(elapsed "$t_created" "$(now)") s"

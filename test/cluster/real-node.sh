@@ -299,7 +299,10 @@ import_image() {
   # ctr warns on every call that cgroup v1 is deprecated: its output is shown only on failure.
   out="$(ctr_node images import --snapshotter overlayfs "$archive" 2>&1)" \
     || die "importing $archive into the real node's containerd failed: $out"
-  ctr_node images ls -q 2>/dev/null | grep -qxF "$ref" || die "importing $archive did not give the image $ref"
+  # Listed first, then searched: under pipefail, `ctr ... | grep -q` fails whenever grep stops
+  # reading before ctr has written its last line.
+  out="$(ctr_node images ls -q 2>/dev/null)" || die "listing the real node's images failed"
+  grep -qxF "$ref" <<<"$out" || die "importing $archive did not give the image $ref"
   # Pinned: the kubelet's image garbage collection never removes it.
   ctr_node images label "$ref" io.cri-containerd.pinned=pinned >/dev/null 2>&1
 }
