@@ -19,9 +19,9 @@ const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
  * Node.js flags each service runs with outside a container (`npm start`, the tests, the
  * benchmarks). The scheduler and reconciler work through bursts of Kubernetes objects, and
  * with no memory limit V8 answers their allocation rate by growing the young generation to its
- * largest (64 MiB semi-spaces), which stays resident; at 8 MiB they scavenge more often, for the
- * same CPU per job and about 70 MiB less at their peak (docs/benchmarks.md, "Under load"). In a
- * pod, the container's memory limit already sizes V8's heap, young generation included, smaller.
+ * largest, which stays resident; at 8 MiB semi-spaces they scavenge more often, for the same CPU
+ * per job and a lower peak (docs/benchmarks.md, "Under load"). In a pod, the container's memory
+ * limit already sizes V8's heap, young generation included, smaller.
  * The api keeps V8's default: larger semi-spaces mean fewer scavenges in its request path.
  */
 export const SERVICE_NODE_FLAGS: Readonly<Record<ServiceBundleName, readonly string[]>> = {
