@@ -638,8 +638,8 @@ const platform = new PlatformProcesses({
   kubeconfig: kubeconfigPath,
   logDir: path.join(DATA_DIR, "bench-logs"),
   env: {
-    api: { ...nodeOptions },
-    admin: { ...nodeOptions },
+    api: nodeOptions,
+    admin: nodeOptions,
     scheduler: {
       ...nodeOptions,
       ...(values["scheduler-concurrency"] && {

@@ -50,9 +50,10 @@ const jobIdentity: NewJobIdentity = {
 
 /**
  * Accepts a batch of submissions in one transaction: reads what admission needs under the
- * tenants' locks (with the scenarios the submissions name), decides each submission (admission.ts), then writes the accepted jobs' rows
- * and their JOB_SUBMITTED messages together, so no job exists without its message or the other
- * way round. Outcomes come in submission order; a refusal is its ApiError.
+ * tenants' locks (with the scenarios the submissions name), decides each submission
+ * (admission.ts), then writes the accepted jobs' rows and their JOB_SUBMITTED messages together,
+ * so no job exists without its message or the other way round. Outcomes come in submission
+ * order; a refusal is its ApiError.
  *
  * The tenants' rows stay locked until commit, so submissions of one tenant (in this batch or
  * another, on any replica) take turns: the concurrent-job count and the Idempotency-Key

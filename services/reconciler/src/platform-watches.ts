@@ -192,13 +192,11 @@ export class PlatformWatches {
       const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
       if (jobId && this.#running) this.#deps.onChange(jobId);
     };
-    // First, so that every listener after it, and the cache, which holds the same object, see
-    // only what is kept.
     for (const verb of ["add", "update", "delete"] as const) {
+      // First, so that every listener after it, and the cache, which holds the same object,
+      // see only what is kept.
       pods.on(verb, keepMetadataAndStatus);
       jobs.on(verb, keepMetadataAndStatus);
-    }
-    for (const verb of ["add", "update", "delete"] as const) {
       pods.on(verb, changed);
       if (verb !== "delete") jobs.on(verb, changed);
     }
