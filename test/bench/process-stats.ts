@@ -132,6 +132,55 @@ export async function clientThrottle(port: number): Promise<ClientThrottle | und
   return { requests, waitedSeconds };
 }
 
+/** Requests the apiserver answered of one kind, and the bytes of their responses. */
+export interface ApiserverWork {
+  requests: number;
+  bytes: number;
+}
+
+/**
+ * What the apiserver has served so far, by kind of request (`LIST pods`, `GET pods/log`, ...),
+ * and the watch events it sent, by resource (`watch events pods`), from its /metrics
+ * (`apiserver_request_total`, `apiserver_response_sizes`, `apiserver_watch_events_sizes`).
+ * Encoding responses is most of an apiserver's CPU, so bytes show whose requests cost it.
+ * Undefined when the apiserver does not answer.
+ */
+export async function apiserverWork(port: number): Promise<Map<string, ApiserverWork> | undefined> {
+  const text = await componentMetrics(port);
+  if (text === undefined) return undefined;
+  const work = new Map<string, ApiserverWork>();
+  const entry = (key: string) => {
+    let found = work.get(key);
+    if (!found) {
+      found = { requests: 0, bytes: 0 };
+      work.set(key, found);
+    }
+    return found;
+  };
+  for (const line of text.split("\n")) {
+    const match =
+      /^(apiserver_request_total|apiserver_response_sizes_sum|apiserver_watch_events_sizes_(?:sum|count))\{([^}]*)\} (\S+)$/.exec(
+        line,
+      );
+    if (!match) continue;
+    const [, metric, labelText = "", value] = match;
+    const labels = Object.fromEntries(
+      [...labelText.matchAll(/(\w+)="([^"]*)"/g)].map(([, name, v]) => [name, v]),
+    );
+    const resource = `${labels.resource ?? ""}${labels.subresource ? `/${labels.subresource}` : ""}`;
+    if (metric === "apiserver_request_total") {
+      entry(`${labels.verb} ${resource}`).requests += Number(value);
+    } else if (metric === "apiserver_response_sizes_sum") {
+      entry(`${labels.verb} ${resource}`).bytes += Number(value);
+    } else if (metric === "apiserver_watch_events_sizes_count") {
+      entry(`watch events ${resource}`).requests += Number(value);
+    } else {
+      entry(`watch events ${resource}`).bytes += Number(value);
+    }
+  }
+  return work;
+}
+
 /** Items waiting in one of a component's controller work queues (`workqueue_depth`). */
 export async function workQueueDepth(port: number, queue: string): Promise<number | undefined> {
   const text = await componentMetrics(port);

@@ -36,6 +36,8 @@ import {
   removeBaselineWorkloads,
 } from "./baseline-jobs.ts";
 import {
+  type ApiserverWork,
+  apiserverWork,
   type ClientThrottle,
   clientThrottle,
   embeddedPostgresPid,
@@ -221,6 +223,23 @@ function throttleDelta(
   return delta;
 }
 
+const APISERVER_PORT = Number(process.env.CLUSTER_APISERVER_PORT ?? 26443);
+
+/** What the apiserver served during a phase, by kind of request (apiserverWork, before and after). */
+function apiserverDelta(
+  before: Map<string, ApiserverWork> | undefined,
+  after: Map<string, ApiserverWork> | undefined,
+): Map<string, ApiserverWork> {
+  const delta = new Map<string, ApiserverWork>();
+  for (const [key, end] of after ?? []) {
+    const start = before?.get(key) ?? { requests: 0, bytes: 0 };
+    const requests = end.requests - start.requests;
+    const bytes = end.bytes - start.bytes;
+    if (requests > 0 || bytes > 0) delta.set(key, { requests, bytes });
+  }
+  return delta;
+}
+
 interface PhaseResult {
   name: string;
   jobs: number;
@@ -232,6 +251,8 @@ interface PhaseResult {
   terminal: number;
   cpu: Map<string, number>;
   throttle: Map<string, ClientThrottle>;
+  /** Requests the apiserver answered, and their bytes, by kind. */
+  apiserver: Map<string, ApiserverWork>;
   wallSeconds: number;
   ids: string[];
   peakNodes: number;
@@ -317,6 +338,7 @@ async function runBaseline(): Promise<PhaseResult> {
   };
   const before = cpuSnapshot();
   const throttleBefore = await throttleSnapshot();
+  const apiserverBefore = await apiserverWork(APISERVER_PORT);
   peakNodes = { count: nodes.size, at: 0 };
   const startedAt = Date.now();
   const firstNodeIndex = nodeAdded.length;
@@ -358,6 +380,7 @@ async function runBaseline(): Promise<PhaseResult> {
     terminal: ended(),
     cpu: cpuDelta(before, cpuSnapshot()),
     throttle: throttleDelta(throttleBefore, await throttleSnapshot()),
+    apiserver: apiserverDelta(apiserverBefore, await apiserverWork(APISERVER_PORT)),
     wallSeconds: (Date.now() - startedAt) / 1000,
     ids,
     peakNodes: peakNodes.count,
@@ -423,6 +446,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
   const submitted = new Map<string, number>();
   const before = cpuSnapshot(platform);
   const throttleBefore = await throttleSnapshot();
+  const apiserverBefore = await apiserverWork(APISERVER_PORT);
   peakNodes = { count: nodes.size, at: 0 };
   const firstNodeIndex = nodeAdded.length;
   const startedAt = Date.now();
@@ -464,6 +488,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
   await poller;
   const cpu = cpuDelta(before, cpuSnapshot(platform));
   const throttle = throttleDelta(throttleBefore, await throttleSnapshot());
+  const apiserver = apiserverDelta(apiserverBefore, await apiserverWork(APISERVER_PORT));
   const wallSeconds = (Date.now() - startedAt) / 1000;
 
   const peakRss = new Map<string, number>();
@@ -490,6 +515,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
     terminal: dbTerminal.size,
     cpu,
     throttle,
+    apiserver,
     wallSeconds,
     ids,
     peakNodes: peakNodes.count,
@@ -630,6 +656,39 @@ function printThrottle(result: PhaseResult) {
   }
 }
 
+/** Kinds of apiserver request shown: the most bytes in either phase. */
+const APISERVER_KINDS_SHOWN = 14;
+
+/**
+ * The apiserver's work per job by kind of request, the platform's beside the baseline's: the
+ * kinds that sent the most bytes (encoding responses and watch events is most of its CPU).
+ */
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function printApiserverWork(result: PhaseResult, base: PhaseResult | undefined) {
+  const perJob = (phase: PhaseResult | undefined, key: string) => {
+    const work = phase?.apiserver.get(key);
+    if (!phase || !work) return "".padStart(22);
+    const jobs = Math.max(1, phase.jobs);
+    return `${(work.requests / jobs).toFixed(2).padStart(8)} ${kib(work.bytes / jobs).padStart(13)}`;
+  };
+  const bytesOf = (key: string) =>
+    Math.max(result.apiserver.get(key)?.bytes ?? 0, base?.apiserver.get(key)?.bytes ?? 0);
+  const keys = [...new Set([...result.apiserver.keys(), ...(base?.apiserver.keys() ?? [])])]
+    .sort((a, b) => bytesOf(b) - bytesOf(a))
+    .slice(0, APISERVER_KINDS_SHOWN);
+  if (keys.length === 0) return;
+  const total = (phase: PhaseResult | undefined) => {
+    if (!phase) return "";
+    const bytes = [...phase.apiserver.values()].reduce((sum, w) => sum + w.bytes, 0);
+    return kib(bytes / Math.max(1, phase.jobs)).padStart(22);
+  };
+  say("  apiserver work per job, by kind (requests or events, bytes sent):");
+  say(`    ${"kind".padEnd(34)} ${"platform".padStart(22)} ${base ? "baseline".padStart(22) : ""}`);
+  for (const key of keys) say(`    ${key.padEnd(34)} ${perJob(result, key)} ${perJob(base, key)}`);
+  say(`    ${"all kinds, bytes".padEnd(34)} ${total(result)} ${total(base)}`);
+}
+
 const nodeOptions: Record<string, string> = values["node-options"]
   ? { NODE_OPTIONS: values["node-options"] }
   : {};
@@ -707,6 +766,7 @@ try {
   if (baseline) printCpu(baseline);
   printThrottle(result);
   if (baseline) printThrottle(baseline);
+  printApiserverWork(result, baseline);
 } catch (error) {
   say(
     `scale benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
