@@ -12,7 +12,7 @@ import {
   apiErrorText,
   isNotFound,
   JOB_ID_LABEL,
-  MANAGED_SELECTOR,
+  listPlatformMetadata,
   SIMULATION_CONTAINER,
   simulationJobName,
   tenantNamespaceName,
@@ -54,7 +54,10 @@ export interface JobReconcilerDeps extends ClusterApi {
   watchRestartDelayMs?: number;
 }
 
-/** Most unended jobs of the database a resync checks against Kubernetes. */
+/**
+ * Most unended jobs of the database one resync checks against Kubernetes; the next resync goes
+ * on with the next ones.
+ */
 const OPEN_JOBS_PER_RESYNC = 1000;
 
 /**
@@ -80,6 +83,8 @@ export class JobReconciler {
   readonly #converged = new Map<string, { namespace: string; fingerprint: string }>();
   #resyncTimer: NodeJS.Timeout | undefined;
   #resyncing: Promise<void> | undefined;
+  /** The last unended job the previous resync checked: the next one goes on after it. */
+  #openJobsAfter: string | undefined;
 
   constructor(deps: JobReconcilerDeps) {
     this.#deps = deps;
@@ -254,9 +259,9 @@ export class JobReconciler {
   }
 
   /**
-   * The full resync: lists every platform Job and pod from the apiserver (restarting the watches
-   * if their caches fell behind) and the database's unended scheduled jobs, and reconciles each
-   * of them. Resolves once they all have been.
+   * The full resync: lists every platform Job and pod from the apiserver, metadata only
+   * (restarting the watches if their caches fell behind), and a page of the database's unended
+   * scheduled jobs, and reconciles each of them. Resolves once they all have been.
    */
   resync(): Promise<void> {
     this.#resyncing ??= this.#timedResync().finally(() => {
@@ -278,18 +283,19 @@ export class JobReconciler {
 
   async #resyncOnce(): Promise<void> {
     const started = Date.now();
-    const [jobList, podList, open] = await Promise.all([
-      this.#deps.batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
-      this.#deps.core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+    const [listed, open] = await Promise.all([
+      listPlatformMetadata(this.#deps),
       listOpenScheduledJobs(this.#deps.db, {
         scheduledBefore: new Date(Date.now() - this.#deps.vanishedGraceMs),
+        after: this.#openJobsAfter,
         limit: OPEN_JOBS_PER_RESYNC,
       }),
     ]);
-    this.#watches.checkAgainst({ jobs: jobList.items, pods: podList.items });
+    this.#openJobsAfter = open.length < OPEN_JOBS_PER_RESYNC ? undefined : open.at(-1)?.id;
+    this.#watches.checkAgainst(listed);
     const jobIds = new Set(open.map((job) => job.id));
-    for (const object of [...jobList.items, ...podList.items]) {
-      const jobId = object.metadata?.labels?.[JOB_ID_LABEL];
+    for (const metadata of [...listed.jobs, ...listed.pods]) {
+      const jobId = metadata.labels?.[JOB_ID_LABEL];
       if (jobId) jobIds.add(jobId);
     }
     // A job Kubernetes no longer lists had its objects deleted, seen by the watches or not:
@@ -299,7 +305,12 @@ export class JobReconciler {
     }
     await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId)));
     this.#deps.logger.debug(
-      { jobs: jobList.items.length, pods: podList.items.length, ms: Date.now() - started },
+      {
+        jobs: listed.jobs.length,
+        pods: listed.pods.length,
+        open: open.length,
+        ms: Date.now() - started,
+      },
       "resync done",
     );
   }

@@ -6,9 +6,16 @@ import {
   makeInformer,
   type ObjectCache,
   type V1Job,
+  type V1ObjectMeta,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { apiErrorText, JOB_ID_LABEL, MANAGED_SELECTOR, simulationJobName } from "@sumo/kubernetes";
+import {
+  apiErrorText,
+  JOB_ID_LABEL,
+  type ListedMetadata,
+  MANAGED_SELECTOR,
+  simulationJobName,
+} from "@sumo/kubernetes";
 import type { Logger } from "pino";
 import type { SeenJob } from "./decide-job-sync.ts";
 import type { InformerRestartReason } from "./reconciler-metrics.ts";
@@ -136,13 +143,14 @@ export class PlatformWatches {
   }
 
   /**
-   * Compares the caches with a full list from the apiserver. The watch can stall without an
-   * error (a known trait of the JavaScript informer): an object whose listed version the cache
-   * still lacks, or one the cache still holds that the list no longer has (a deletion the watch
-   * missed), at two resyncs in a row means it did, and the watches restart with new caches.
-   * Objects made or deleted between the list and the comparison differ at one resync only.
+   * Compares the caches with a list of every platform Job and pod from the apiserver (their
+   * metadata: listPlatformMetadata). The watch can stall without an error (a known trait of the
+   * JavaScript informer): an object whose listed version the cache still lacks, or one the cache
+   * still holds that the list no longer has (a deletion the watch missed), at two resyncs in a
+   * row means it did, and the watches restart with new caches. Objects made or deleted between
+   * the list and the comparison differ at one resync only.
    */
-  checkAgainst(listed: { jobs: V1Job[]; pods: V1Pod[] }): void {
+  checkAgainst(listed: ListedMetadata): void {
     const forgetBefore = Date.now() - this.#deps.deletedJobMemoryMs;
     for (const [key, deleted] of this.#deletedJobs) {
       if (deleted.at < forgetBefore) this.#deletedJobs.delete(key);
@@ -151,16 +159,14 @@ export class PlatformWatches {
     const compare = (
       kind: string,
       cache: CachedInformer<V1Job> | CachedInformer<V1Pod> | undefined,
-      items: (V1Job | V1Pod)[],
+      items: V1ObjectMeta[],
     ) => {
       const listed = new Set<string>();
-      for (const item of items) {
-        const name = item.metadata?.name ?? "";
-        const namespace = item.metadata?.namespace;
+      for (const { name = "", namespace, resourceVersion } of items) {
         listed.add(`${namespace}/${name}`);
         const cached = cache?.get(name, namespace);
-        if (cached?.metadata?.resourceVersion !== item.metadata?.resourceVersion) {
-          stale.add(`${kind}/${namespace}/${name}/${item.metadata?.resourceVersion}`);
+        if (cached?.metadata?.resourceVersion !== resourceVersion) {
+          stale.add(`${kind}/${namespace}/${name}/${resourceVersion}`);
         }
       }
       for (const cached of cache?.list() ?? []) {

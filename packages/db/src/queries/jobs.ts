@@ -1,5 +1,5 @@
 import type { RunSummary } from "@sumo/scenario";
-import { and, eq, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { DatabaseOrTransaction } from "../client.ts";
 import {
   JOB_STATUSES,
@@ -239,11 +239,13 @@ export async function getJobSyncState(
 
 /**
  * Jobs that have not ended and should have a Kubernetes Job (the scheduler created one before
- * `scheduledBefore`): the reconciler checks each against what Kubernetes still has.
+ * `scheduledBefore`): the reconciler checks each against what Kubernetes still has. In id order,
+ * a page at a time: the next page starts after the last id of this one (`after`), so that,
+ * however many jobs are open, every one of them is checked within a few pages.
  */
 export async function listOpenScheduledJobs(
   db: DatabaseOrTransaction,
-  params: { scheduledBefore: Date; limit: number },
+  params: { scheduledBefore: Date; after?: string | undefined; limit: number },
 ): Promise<Pick<Job, "id" | "namespace">[]> {
   return db
     .select({ id: jobs.id, namespace: jobs.namespace })
@@ -252,8 +254,10 @@ export async function listOpenScheduledJobs(
       and(
         inArray(jobs.status, [...OPEN_JOB_STATUSES]),
         lt(jobs.scheduledAt, params.scheduledBefore),
+        params.after === undefined ? undefined : gt(jobs.id, params.after),
       ),
     )
+    .orderBy(jobs.id)
     .limit(params.limit);
 }
 

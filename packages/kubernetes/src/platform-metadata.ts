@@ -1,0 +1,41 @@
+import {
+  type BatchV1Api,
+  type CoreV1Api,
+  setHeaderOptions,
+  type V1ObjectMeta,
+} from "@kubernetes/client-node";
+import { MANAGED_SELECTOR } from "./names.ts";
+
+/**
+ * Asks the apiserver for each listed object's metadata only (a PartialObjectMetadataList): name,
+ * labels and resource version, without the spec and status that make most of a Job or pod.
+ */
+const METADATA_ONLY = setHeaderOptions(
+  "Accept",
+  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+);
+
+/** The metadata of every platform Job and pod in the cluster. */
+export interface ListedMetadata {
+  jobs: V1ObjectMeta[];
+  pods: V1ObjectMeta[];
+}
+
+/**
+ * Lists every platform Job and pod, metadata only: what the reconciler's resync compares with
+ * its watch caches and which jobs it names. The caches already hold the rest; full objects
+ * would be encoded by the apiserver and decoded here at every resync, for every job.
+ */
+export async function listPlatformMetadata(clients: {
+  batch: Pick<BatchV1Api, "listJobForAllNamespaces">;
+  core: Pick<CoreV1Api, "listPodForAllNamespaces">;
+}): Promise<ListedMetadata> {
+  const query = { labelSelector: MANAGED_SELECTOR };
+  const [jobs, pods] = await Promise.all([
+    clients.batch.listJobForAllNamespaces(query, METADATA_ONLY),
+    clients.core.listPodForAllNamespaces(query, METADATA_ONLY),
+  ]);
+  const metadataOf = (items: { metadata?: V1ObjectMeta }[]) =>
+    items.flatMap((item) => (item.metadata ? [item.metadata] : []));
+  return { jobs: metadataOf(jobs.items), pods: metadataOf(pods.items) };
+}

@@ -1,0 +1,77 @@
+// The reconciler's resync lists every platform Job and pod, metadata only (listPlatformMetadata):
+// the real apiserver answers a PartialObjectMetadataList, and client-node reads it into the
+// names, labels and resource versions the resync compares with its watch caches.
+import { randomBytes } from "node:crypto";
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { jobLabels, listPlatformMetadata, loadKubeConfig } from "@sumo/kubernetes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const kc = loadKubeConfig({ kubeconfigPath: process.env.KUBECONFIG });
+const core = kc.makeApiClient(CoreV1Api);
+const batch = kc.makeApiClient(BatchV1Api);
+const namespace = `metadata-test-${randomBytes(3).toString("hex")}`;
+const jobId = "01a24ed8-4c1c-72cc-8b5b-a1fafd48af70";
+const labels = jobLabels("01a24ed8-4c1c-72cc-8b5b-a1fafd48af71", jobId);
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+});
+afterAll(async () => {
+  await core.deleteNamespace({ name: namespace });
+});
+
+describe("listPlatformMetadata", () => {
+  it("lists every platform Job and pod with the labels and resource version the apiserver has", async () => {
+    const container = { name: "sumo", image: "registry.invalid/sumo:none" };
+    // Suspended, and the pod bound to a node that does not exist: nothing runs or schedules.
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name: `sim-${jobId}`, labels },
+        spec: {
+          suspend: true,
+          template: {
+            metadata: { labels },
+            spec: { restartPolicy: "Never", containers: [container] },
+          },
+        },
+      },
+    });
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: `sim-${jobId}-pod`, labels },
+        spec: { nodeName: "no-such-node", containers: [container] },
+      },
+    });
+    // An object of the namespace without the platform's labels is not listed.
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "other" } } });
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: "not-ours" },
+        spec: { nodeName: "no-such-node", containers: [container] },
+      },
+    });
+
+    const listed = await listPlatformMetadata({ batch, core });
+    const job = await batch.readNamespacedJob({ name: `sim-${jobId}`, namespace });
+    const pod = await core.readNamespacedPod({ name: `sim-${jobId}-pod`, namespace });
+    const ours = (items: typeof listed.jobs) => items.filter((m) => m.namespace === namespace);
+    expect(job.metadata?.labels).toMatchObject(labels);
+    expect(ours(listed.jobs)).toEqual([
+      expect.objectContaining({
+        name: `sim-${jobId}`,
+        labels: job.metadata?.labels,
+        resourceVersion: job.metadata?.resourceVersion,
+      }),
+    ]);
+    expect(ours(listed.pods)).toEqual([
+      expect.objectContaining({
+        name: `sim-${jobId}-pod`,
+        labels: pod.metadata?.labels,
+        resourceVersion: pod.metadata?.resourceVersion,
+      }),
+    ]);
+  });
+});
