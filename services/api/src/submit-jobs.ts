@@ -1,7 +1,6 @@
 import { type Database, transactionOnConnection } from "@sumo/db/client";
 import {
-  countActiveJobsOfTenants,
-  countQueuedJobsOfTenants,
+  countJobsOfTenants,
   findIdempotencyRecords,
   findTenantScenarios,
   getActiveUse,
@@ -78,13 +77,12 @@ export async function submitJobs(
     // they see every job a transaction that held a lock before this one committed.
     // What a job asking to queue needs to know whether it fits now: only for its tenants.
     const queueing = [...new Set(batch.filter((s) => s.request.queue).map((s) => s.tenantId))];
-    const [scenarios, tenants, activeJobs, queuedJobs, activeUse, earlier] = await Promise.all([
+    const [scenarios, tenants, counts, activeUse, earlier] = await Promise.all([
       // The scenarios' rows are not locked: a scenario deleted meanwhile leaves its bundle
       // stored while a job names it (by content), as when it is deleted after the job commits.
       findTenantScenarios(connection, named),
       lockTenants(connection, tenantIds),
-      countActiveJobsOfTenants(connection, tenantIds),
-      countQueuedJobsOfTenants(connection, tenantIds),
+      countJobsOfTenants(connection, tenantIds),
       Promise.all(queueing.map(async (id) => [id, await getActiveUse(connection, id)] as const)),
       findIdempotencyRecords(
         connection,
@@ -111,8 +109,8 @@ export async function submitJobs(
       submissions,
       {
         tenants: new Map(tenants.map((t) => [t.id, t])),
-        activeJobs,
-        queuedJobs,
+        activeJobs: counts.active,
+        queuedJobs: counts.queued,
         activeUse: new Map(activeUse),
         earlier,
       },

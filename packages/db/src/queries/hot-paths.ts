@@ -1,5 +1,5 @@
 // The api's hot paths, prepared: every statement of a submission's transaction (find the
-// scenarios the submissions name, lock the tenants, count their active jobs, find earlier
+// scenarios the submissions name, lock the tenants, count their active and queued jobs, find earlier
 // Idempotency-Key records, insert the jobs and the records), inserting a sweep's members, the
 // API key lookup of every request, resolving a scenario, and reading one job with its reruns.
 // Each is a named prepared statement: drizzle renders it once per process and PostgreSQL parses
@@ -281,61 +281,51 @@ const lockedTenants = preparedQuery((db) =>
     .prepare("lock_tenants"),
 );
 
-/**
- * Jobs of each tenant that count against its concurrent-job limit (ACTIVE_JOB_STATUSES), from
- * tenant_job_counts. Exact only while the tenants' rows are locked (lockTenants): a tenant's
- * submissions and its queue's starts hold that lock, and its jobs only leave these statuses,
- * never enter them, meanwhile.
- */
-export async function countActiveJobsOfTenants(
-  db: DatabaseOrTransaction,
-  tenantIds: string[],
-): Promise<Map<string, number>> {
-  const rows = await activeJobCounts(db).execute({ tenantIds });
-  const active = new Map(tenantIds.map((id) => [id, 0]));
-  for (const row of rows) active.set(row.tenantId, Number(row.active));
-  return active;
+/** A tenant's jobs that count against its concurrent-job limit, and those waiting in its queue. */
+export interface TenantJobCounts {
+  /** Jobs of each tenant in ACTIVE_JOB_STATUSES. */
+  active: Map<string, number>;
+  /** Each tenant's QUEUED jobs. */
+  queued: Map<string, number>;
 }
 
-const activeJobCounts = preparedQuery((db) =>
+/**
+ * Each tenant's active and queued jobs, from tenant_job_counts, in one statement. Exact only
+ * while the tenants' rows are locked (lockTenants): a tenant's submissions and its queue's
+ * starts hold that lock, and its jobs only leave these statuses, never enter them, meanwhile.
+ */
+export async function countJobsOfTenants(
+  db: DatabaseOrTransaction,
+  tenantIds: string[],
+): Promise<TenantJobCounts> {
+  const rows = await jobCountsOfTenants(db).execute({ tenantIds });
+  const counts: TenantJobCounts = {
+    active: new Map(tenantIds.map((id) => [id, 0])),
+    queued: new Map(tenantIds.map((id) => [id, 0])),
+  };
+  for (const row of rows) {
+    counts.active.set(row.tenantId, Number(row.active));
+    counts.queued.set(row.tenantId, Number(row.queued));
+  }
+  return counts;
+}
+
+const jobCountsOfTenants = preparedQuery((db) =>
   db
     .select({
       tenantId: tenantJobCounts.tenantId,
-      active: sql<string>`sum(${tenantJobCounts.jobs})`,
+      active: sql<string>`COALESCE(sum(${tenantJobCounts.jobs}) FILTER (WHERE ${inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES])}), 0)`,
+      queued: sql<string>`COALESCE(sum(${tenantJobCounts.jobs}) FILTER (WHERE ${eq(tenantJobCounts.status, "QUEUED")}), 0)`,
     })
     .from(tenantJobCounts)
     .where(
       and(
         sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
-        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES]),
+        inArray(tenantJobCounts.status, [...ACTIVE_JOB_STATUSES, "QUEUED"]),
       ),
     )
     .groupBy(tenantJobCounts.tenantId)
-    .prepare("count_active_jobs"),
-);
-
-/** Each tenant's QUEUED jobs, from tenant_job_counts (exact while the tenants are locked). */
-export async function countQueuedJobsOfTenants(
-  db: DatabaseOrTransaction,
-  tenantIds: string[],
-): Promise<Map<string, number>> {
-  const rows = await queuedJobCounts(db).execute({ tenantIds });
-  const queued = new Map(tenantIds.map((id) => [id, 0]));
-  for (const row of rows) queued.set(row.tenantId, Number(row.jobs));
-  return queued;
-}
-
-const queuedJobCounts = preparedQuery((db) =>
-  db
-    .select({ tenantId: tenantJobCounts.tenantId, jobs: tenantJobCounts.jobs })
-    .from(tenantJobCounts)
-    .where(
-      and(
-        sql`${tenantJobCounts.tenantId} = ANY(${sql.placeholder("tenantIds")}::uuid[])`,
-        eq(tenantJobCounts.status, "QUEUED"),
-      ),
-    )
-    .prepare("count_queued_jobs"),
+    .prepare("count_jobs_of_tenants"),
 );
 
 /**

@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from "../testing.ts";
 import {
-  countActiveJobsOfTenants,
+  countJobsOfTenants,
   findTenantScenarios,
   getTenantJob,
   getTenantJobWithReruns,
@@ -24,6 +24,7 @@ import {
   failJob,
   insertJob,
   listAllJobs,
+  listOpenScheduledJobs,
   listTenantJobs,
   type ObservedJobStatus,
   recordObservedJobStatus,
@@ -172,7 +173,22 @@ describe("job counts by status", () => {
     const after = await countAllJobsByStatus(client.db);
     expect(after).toEqual(await counted());
     expect(after.FAILED - before.FAILED).toBe(2);
-    expect((await countActiveJobsOfTenants(client.db, [a.id, b.id])).get(a.id)).toBe(2);
+  });
+
+  it("of several tenants at once: active and queued apart, and none for a tenant without jobs", async () => {
+    const tenantWith = async (...statuses: JobStatus[]) => {
+      const tenant = await createTenant(client.db, makeTenant());
+      for (const status of statuses) {
+        await insertJob(client.db, makeJob({ tenantId: tenant.id, status }));
+      }
+      return tenant.id;
+    };
+    const a = await tenantWith("QUEUED", "QUEUED", "PENDING", "RUNNING", "FAILED");
+    const b = await tenantWith("RUNNING");
+    const none = await tenantWith();
+    const counts = await countJobsOfTenants(client.db, [a, b, none]);
+    expect(Object.fromEntries(counts.active)).toEqual({ [a]: 2, [b]: 1, [none]: 0 });
+    expect(Object.fromEntries(counts.queued)).toEqual({ [a]: 2, [b]: 0, [none]: 0 });
   });
 });
 
@@ -202,6 +218,41 @@ describe("listTenantsWithScheduledJobs", () => {
     expect(ids).toContain(scheduled);
     expect(ids).not.toContain(notYetScheduled);
     expect(ids).not.toContain(ended);
+  });
+});
+
+describe("listOpenScheduledJobs", () => {
+  it("pages through every open job scheduled before the time given, in id order", async () => {
+    const tenant = await createTenant(client.db, makeTenant());
+    const scheduledAt = new Date(Date.now() - 60_000);
+    const insert = async (shape: Partial<Parameters<typeof makeJob>[0]>) =>
+      (await insertJob(client.db, makeJob({ tenantId: tenant.id, ...shape }))).id;
+    const open: string[] = [];
+    for (const status of ["PENDING", "RUNNING", "PENDING", "RUNNING", "PENDING"] as const) {
+      open.push(await insert({ status, scheduledAt }));
+    }
+    const notListed = [
+      await insert({ status: "SUCCEEDED", scheduledAt }),
+      await insert({ status: "CANCELLED", scheduledAt }),
+      await insert({ status: "PENDING", scheduledAt: new Date() }),
+      await insert({ status: "QUEUED" }),
+    ];
+
+    const scheduledBefore = new Date(Date.now() - 30_000);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const rows = await listOpenScheduledJobs(client.db, { scheduledBefore, after, limit: 2 });
+      expect(rows.length).toBeLessThanOrEqual(2);
+      seen.push(...rows.map((row) => row.id));
+      if (rows.length < 2) break;
+      after = rows.at(-1)?.id;
+    }
+    // Other tests' jobs are in this database too: every open one of this tenant, once each.
+    expect(seen.filter((id) => open.includes(id)).sort()).toEqual([...open].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(seen);
+    for (const id of notListed) expect(seen).not.toContain(id);
   });
 });
 
