@@ -9,7 +9,7 @@ import {
 } from "@sumo/kubernetes/testing";
 import { failedRunMessage, makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
 import { describe, expect, it } from "vitest";
-import { decideJobSync, LOST_REASON, type SeenJob } from "./decide-job-sync.ts";
+import { decideJobSync, decisionInputs, LOST_REASON, type SeenJob } from "./decide-job-sync.ts";
 import { NO_RUN_REPORT_REASON } from "./derive-job-status.ts";
 
 // The decision table of reconcileJob: what the database says (the row) and what Kubernetes says
@@ -270,5 +270,53 @@ describe("decideJobSync", () => {
     expect(
       decideJobSync(row("PENDING"), seen("watch-cache", { job, pods: [older, newer] }), options),
     ).toMatchObject({ kind: "record", observed: { status: "RUNNING", podName: "newer" } });
+  });
+});
+
+describe("decisionInputs", () => {
+  const inputs = (objects: Partial<Pick<SeenJob, "job" | "deletedJob" | "pods">>) =>
+    decisionInputs(JOB_ID, seen("watch-cache", objects), NOW);
+  const withMetadata = <T extends { metadata?: object }>(object: T, metadata: object): T => ({
+    ...object,
+    metadata: { ...object.metadata, ...metadata },
+  });
+
+  it("stays the same when a Job or pod changes in what no decision reads", () => {
+    const before = inputs({ job, pods: [running] });
+    expect(
+      inputs({
+        job: withMetadata(
+          { ...job, status: { ...job.status, ready: 1 } },
+          { resourceVersion: "2" },
+        ),
+        pods: [
+          withMetadata(
+            { ...running, status: { ...running.status, podIP: "10.0.0.7" } },
+            { resourceVersion: "3" },
+          ),
+        ],
+      }),
+    ).toBe(before);
+  });
+
+  it("changes with anything a decision reads", () => {
+    const all = [
+      inputs({ job }),
+      inputs({ job, pods: [pending] }),
+      inputs({ job, pods: [running] }),
+      inputs({ job, pods: [succeeded] }),
+      inputs({ job: complete }),
+      inputs({ deletedJob: job, pods: [running] }),
+      inputs({ job, deletedJob: job, pods: [running] }),
+      inputs({ job, pods: [running, withMetadata(pending, { name: "second" })] }),
+      inputs({ pods: [running] }),
+      inputs({ job: backoffFailed, pods: [exited(1, "Error")] }),
+    ];
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("is undefined when the caches hold no Job and no pod, where time decides", () => {
+    expect(inputs({})).toBeUndefined();
+    expect(inputs({ deletedJob: job })).toBeUndefined();
   });
 });

@@ -90,6 +90,27 @@ export function decideJobSync(
   return { kind: "record", observed, keepLogOf: undefined };
 }
 
+/**
+ * All that decideJobSync reads of what the watch caches hold of a job, as one string: whether
+ * its Job is there or was seen deleted, how many pods it has, which is newest and whether one
+ * ended, and the status they add up to (deriveJobStatus). Equal strings mean that, with the
+ * same row, the decision would be the same: a reconcile that finds the caches where it left them
+ * has nothing to do, and skips the database. Most changes to a Job or pod (a condition, an IP,
+ * a Job's ready count) change none of this. Undefined when the caches hold no Job and no pod,
+ * where the decision turns on time.
+ */
+export function decisionInputs(jobId: string, seen: SeenJob, now: Date): string | undefined {
+  if (!seen.job && seen.pods.length === 0) return undefined;
+  return JSON.stringify([
+    seen.job !== undefined,
+    seen.deletedJob !== undefined,
+    seen.pods.length,
+    newestPod(seen.pods)?.metadata?.name,
+    seen.pods.some((pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed"),
+    deriveJobStatus(jobId, seen.job ?? seen.deletedJob, seen.pods, now),
+  ]);
+}
+
 /** Whether writing `observed` would change nothing (recordObservedJobStatus's own test). */
 function isRecorded(row: JobSyncState, observed: ObservedJobStatus): boolean {
   return (

@@ -19,7 +19,13 @@ import {
 } from "@sumo/kubernetes";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { decideJobSync, LOST_REASON, type SeenJob, type SyncDecision } from "./decide-job-sync.ts";
+import {
+  decideJobSync,
+  decisionInputs,
+  LOST_REASON,
+  type SeenJob,
+  type SyncDecision,
+} from "./decide-job-sync.ts";
 import { keptLogLines } from "./kept-log.ts";
 import { type PlatformInformers, PlatformWatches } from "./platform-watches.ts";
 import { ReconcileQueue } from "./reconcile-queue.ts";
@@ -74,13 +80,13 @@ export class JobReconciler {
   readonly #watches: PlatformWatches;
   readonly #queue: ReconcileQueue;
   /**
-   * Where each job's objects are and the watch-cache state (resource versions) it was last
-   * converged with. A reconcile that finds the same state again has nothing to do and skips the
-   * database: every resync names every job, and most have not changed since. Only jobs whose
-   * objects Kubernetes has: a job's entry goes once the caches hold nothing of it, and at a
-   * resync that no longer lists its objects.
+   * Where each job's objects are and what the watch caches held of it (decisionInputs) when it
+   * was last converged. A reconcile that finds the same again has nothing to do and skips the
+   * database: every resync names every job, and most watch events change nothing the decision
+   * reads. Only jobs whose objects Kubernetes has: a job's entry goes once the caches hold
+   * nothing of it, and at a resync that no longer lists its objects.
    */
-  readonly #converged = new Map<string, { namespace: string; fingerprint: string }>();
+  readonly #converged = new Map<string, { namespace: string; inputs: string }>();
   #resyncTimer: NodeJS.Timeout | undefined;
   #resyncing: Promise<void> | undefined;
   /** The last unended job the previous resync checked: the next one goes on after it. */
@@ -133,7 +139,7 @@ export class JobReconciler {
     const last = this.#converged.get(jobId);
     if (
       last &&
-      cacheFingerprint(this.#watches.cached(jobId, last.namespace)) === last.fingerprint
+      decisionInputs(jobId, this.#watches.cached(jobId, last.namespace), new Date()) === last.inputs
     ) {
       return;
     }
@@ -151,9 +157,9 @@ export class JobReconciler {
       decision = decideJobSync(row, await this.#readApiserver(jobId, namespace), options);
     }
     await this.#act(jobId, namespace, decision);
-    const fingerprint = cacheFingerprint(cached);
-    if (fingerprint !== undefined) {
-      this.#converged.set(jobId, { namespace, fingerprint });
+    const inputs = decisionInputs(jobId, cached, options.now);
+    if (inputs !== undefined) {
+      this.#converged.set(jobId, { namespace, inputs });
     } else if (isTerminal(row.status) || endsJob(decision)) {
       // Ended, and Kubernetes holds nothing of it any more: nothing will name it again.
       this.#forget(jobId, namespace);
@@ -330,14 +336,4 @@ function endsJob(decision: SyncDecision): boolean {
     default:
       return assertNever(decision);
   }
-}
-
-/**
- * The resource versions of what the caches hold of a job: equal means nothing changed. None
- * when they hold nothing, where the decision turns on time (a Job missing for how long).
- */
-function cacheFingerprint(seen: SeenJob): string | undefined {
-  if (!seen.job && seen.pods.length === 0) return undefined;
-  const pods = seen.pods.map((pod) => pod.metadata?.resourceVersion ?? "").sort();
-  return [seen.job?.metadata?.resourceVersion ?? "-", ...pods].join(" ");
 }
