@@ -14,7 +14,7 @@ export const reconcilerEnvSchema = z.object({
   ...metricsEnv,
   RESYNC_INTERVAL_SECONDS: z.coerce.number().min(1).max(30).default(30).meta({
     description:
-      "Seconds between full resyncs: every platform Job and pod is listed and compared with the database, to catch what a watch missed.",
+      "Seconds between full resyncs: every platform Job and pod listed (metadata only) against the watch caches, and a page of unended jobs against Kubernetes, to catch what a watch missed.",
   }),
   LOG_TAIL_LINES: z.coerce
     .number()
