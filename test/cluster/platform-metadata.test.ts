@@ -3,7 +3,7 @@
 // names, labels and resource versions the resync compares with its watch caches.
 import { randomBytes } from "node:crypto";
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
-import { jobLabels, listPlatformMetadata, loadKubeConfig } from "@sumo/kubernetes";
+import { JOB_ID_LABEL, jobLabels, listPlatformMetadata, loadKubeConfig } from "@sumo/kubernetes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const kc = loadKubeConfig({ kubeconfigPath: process.env.KUBECONFIG });
@@ -73,5 +73,10 @@ describe("listPlatformMetadata", () => {
         resourceVersion: pod.metadata?.resourceVersion,
       }),
     ]);
+  });
+
+  it("lists nothing, not a failure, when no object matches", async () => {
+    const nothing = `${JOB_ID_LABEL}=${randomBytes(6).toString("hex")}`;
+    expect(await listPlatformMetadata({ batch, core }, nothing)).toEqual({ jobs: [], pods: [] });
   });
 });

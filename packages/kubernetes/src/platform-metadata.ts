@@ -25,17 +25,21 @@ export interface ListedMetadata {
  * Lists every platform Job and pod, metadata only: what the reconciler's resync compares with
  * its watch caches and which jobs it names. The caches already hold the rest; full objects
  * would be encoded by the apiserver and decoded here at every resync, for every job.
+ * `labelSelector` narrows the list (the platform's objects by default).
  */
-export async function listPlatformMetadata(clients: {
-  batch: Pick<BatchV1Api, "listJobForAllNamespaces">;
-  core: Pick<CoreV1Api, "listPodForAllNamespaces">;
-}): Promise<ListedMetadata> {
-  const query = { labelSelector: MANAGED_SELECTOR };
+export async function listPlatformMetadata(
+  clients: {
+    batch: Pick<BatchV1Api, "listJobForAllNamespaces">;
+    core: Pick<CoreV1Api, "listPodForAllNamespaces">;
+  },
+  labelSelector = MANAGED_SELECTOR,
+): Promise<ListedMetadata> {
   const [jobs, pods] = await Promise.all([
-    clients.batch.listJobForAllNamespaces(query, METADATA_ONLY),
-    clients.core.listPodForAllNamespaces(query, METADATA_ONLY),
+    clients.batch.listJobForAllNamespaces({ labelSelector }, METADATA_ONLY),
+    clients.core.listPodForAllNamespaces({ labelSelector }, METADATA_ONLY),
   ]);
-  const metadataOf = (items: { metadata?: V1ObjectMeta }[]) =>
-    items.flatMap((item) => (item.metadata ? [item.metadata] : []));
+  // An empty PartialObjectMetadataList comes with `items: null`, where a full list has [].
+  const metadataOf = (items: { metadata?: V1ObjectMeta }[] | null) =>
+    (items ?? []).flatMap((item) => (item.metadata ? [item.metadata] : []));
   return { jobs: metadataOf(jobs.items), pods: metadataOf(pods.items) };
 }
