@@ -55,7 +55,8 @@ const kubeConfig = kubeConfigFromEnv(env);
 const boss = await createQueueClient(database.url, {
   role: "worker",
   instanceName: "scheduler",
-  maxConnections: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 2)),
+  // A connection per fetch and per batch settled, not per submission in flight.
+  maxConnections: Math.max(4, Math.ceil(env.WORKER_CONCURRENCY / 4)),
   onError: (err) => logger.error({ err }, "pg-boss error"),
 });
 boss.on("warning", (warning) => logger.warn({ warning }, "pg-boss warning"));
