@@ -1,7 +1,8 @@
 // The api's hot paths, prepared: every statement of a submission's transaction (find the
-// scenarios the submissions name, lock the tenants, count their active and queued jobs, find earlier
-// Idempotency-Key records, insert the jobs and the records), inserting a sweep's members, the
-// API key lookup of every request, resolving a scenario, and reading one job with its reruns.
+// scenarios the submissions name, lock the tenants, count their active and queued jobs, find
+// earlier Idempotency-Key records, insert the jobs and the records), inserting a sweep's
+// members, the API key lookup of every request, resolving a scenario, and reading one job with
+// its reruns.
 // Each is a named prepared statement: drizzle renders it once per process and PostgreSQL parses
 // and plans it once per connection, where on these paths rendering and planning cost more than
 // running it (docs/benchmarks.md). Every other query in queries/ is built per call with
