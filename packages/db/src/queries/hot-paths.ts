@@ -1,8 +1,8 @@
-// The api's hot paths, prepared: every statement of a submission's transaction (find the
+// The platform's hot paths, prepared: every statement of a submission's transaction (find the
 // scenarios the submissions name, lock the tenants, count their active and queued jobs, find
 // earlier Idempotency-Key records, insert the jobs and the records), inserting a sweep's
-// members, the API key lookup of every request, resolving a scenario, and reading one job with
-// its reruns.
+// members, the API key lookup of every request, resolving a scenario, reading one job with its
+// reruns, and the reconciler's read of a job's row and write of its observed status.
 // Each is a named prepared statement: drizzle renders it once per process and PostgreSQL parses
 // and plans it once per connection, where on these paths rendering and planning cost more than
 // running it (docs/benchmarks.md). Every other query in queries/ is built per call with
@@ -22,18 +22,20 @@ import {
 import { alias, PgDialect } from "drizzle-orm/pg-core";
 import type pg from "pg";
 import type { DatabaseOrTransaction } from "../client.ts";
-import { ACTIVE_JOB_STATUSES } from "../job-status.ts";
+import { ACTIVE_JOB_STATUSES, statusesThatMayBecome } from "../job-status.ts";
 import { apiKeys } from "../schema/api-keys.ts";
 import {
   type IdempotencyRecord,
   idempotencyKeys,
   type NewIdempotencyRecord,
 } from "../schema/idempotency-keys.ts";
+import { jobLogs } from "../schema/job-logs.ts";
 import { type Job, jobs } from "../schema/jobs.ts";
 import { type Scenario, scenarios } from "../schema/scenarios.ts";
 import { sweeps } from "../schema/sweeps.ts";
 import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
 import { type Tenant, tenants } from "../schema/tenants.ts";
+import type { ObservedJobStatus } from "./jobs.ts";
 import { requireTenantId } from "./tenant-scope.ts";
 
 // How the statements below are prepared.
@@ -498,4 +500,95 @@ const insertRecords = preparedSql(
       created_at = EXCLUDED.created_at,
       expires_at = EXCLUDED.expires_at
     WHERE ${idempotencyKeys}.expires_at <= now()`,
+);
+
+/**
+ * Writes an observed status, only ever forwards (JOB_STATUS_TRANSITIONS; the database refuses
+ * anything else too): a late or replayed observation never undoes a newer one, and an ended job
+ * stays as it ended. Fields already known are kept. Returns whether the row changed; an
+ * identical observation writes nothing. The reconciler's write of every status it sees.
+ */
+export async function recordObservedJobStatus(
+  db: DatabaseOrTransaction,
+  observed: ObservedJobStatus,
+): Promise<boolean> {
+  const changed = await observedJobStatus(db).execute({
+    jobId: observed.jobId,
+    status: observed.status,
+    mayBecome: statusesThatMayBecome(observed.status),
+    podName: observed.podName,
+    startedAt: observed.startedAt?.toISOString() ?? null,
+    finishedAt: observed.finishedAt?.toISOString() ?? null,
+    exitCode: observed.exitCode,
+    failureReason: observed.failureReason,
+    result: observed.result === null ? null : JSON.stringify(observed.result),
+  });
+  return changed.length > 0;
+}
+
+const observedJobStatus = preparedQuery((db) => {
+  const podName = sql`${sql.placeholder("podName")}::text`;
+  const startedAt = sql`${sql.placeholder("startedAt")}::timestamptz`;
+  return db
+    .update(jobs)
+    .set({
+      status: sql`${sql.placeholder("status")}::job_status`,
+      podName: sql`COALESCE(${podName}, ${jobs.podName})`,
+      startedAt: sql`COALESCE(${jobs.startedAt}, ${startedAt})`,
+      finishedAt: sql`COALESCE(${jobs.finishedAt}, ${sql.placeholder("finishedAt")}::timestamptz)`,
+      exitCode: sql`COALESCE(${jobs.exitCode}, ${sql.placeholder("exitCode")}::integer)`,
+      failureReason: sql`COALESCE(${jobs.failureReason}, ${sql.placeholder("failureReason")}::text)`,
+      result: sql`COALESCE(${jobs.result}, ${sql.placeholder("result")}::jsonb)`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(jobs.id, sql.placeholder("jobId")),
+        sql`${jobs.status} = ANY(${sql.placeholder("mayBecome")}::job_status[])`,
+        sql`(${jobs.status} IS DISTINCT FROM ${sql.placeholder("status")}::job_status
+          OR (${podName} IS NOT NULL AND ${jobs.podName} IS DISTINCT FROM ${podName})
+          OR (${jobs.startedAt} IS NULL AND ${startedAt} IS NOT NULL))`,
+      ),
+    )
+    .returning({ id: jobs.id })
+    .prepare("record_observed_job_status");
+});
+
+/** What the reconciler needs of a job's row to converge it with Kubernetes. */
+export type JobSyncState = Pick<
+  Job,
+  "id" | "tenantId" | "status" | "namespace" | "podName" | "scheduledAt" | "startedAt"
+> & {
+  /** Whether the job's last log lines are kept in job_logs. */
+  logKept: boolean;
+};
+
+/**
+ * A job's row as the reconciler reads it, at every change of its Kubernetes objects that could
+ * change a decision; undefined when there is no such job.
+ */
+export async function getJobSyncState(
+  db: DatabaseOrTransaction,
+  jobId: string,
+): Promise<JobSyncState | undefined> {
+  const [row] = await jobSyncState(db).execute({ jobId });
+  return row;
+}
+
+const jobSyncState = preparedQuery((db) =>
+  db
+    .select({
+      id: jobs.id,
+      tenantId: jobs.tenantId,
+      status: jobs.status,
+      namespace: jobs.namespace,
+      podName: jobs.podName,
+      scheduledAt: jobs.scheduledAt,
+      startedAt: jobs.startedAt,
+      logKept: sql<boolean>`${jobLogs.jobId} IS NOT NULL`,
+    })
+    .from(jobs)
+    .leftJoin(jobLogs, eq(jobLogs.jobId, jobs.id))
+    .where(eq(jobs.id, sql.placeholder("jobId")))
+    .prepare("job_sync_state"),
 );

@@ -1,5 +1,5 @@
 // Every query is a (db, params) function, built per call with drizzle's query builder, except
-// the api's few hot paths, prepared in hot-paths.ts. A query of one tenant's data takes the
+// the platform's few hot paths, prepared in hot-paths.ts. A query of one tenant's data takes the
 // tenant id and cannot run without it (tenant-scope.ts).
 export * from "./activity.ts";
 export * from "./api-keys.ts";

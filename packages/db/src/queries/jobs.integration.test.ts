@@ -16,6 +16,7 @@ import {
   getTenantJob,
   getTenantJobWithReruns,
   insertSubmittedJobs,
+  recordObservedJobStatus,
   scenarioRefKey,
 } from "./hot-paths.ts";
 import {
@@ -27,7 +28,6 @@ import {
   listOpenScheduledJobs,
   listTenantJobs,
   type ObservedJobStatus,
-  recordObservedJobStatus,
 } from "./jobs.ts";
 import { createScenario } from "./scenarios.ts";
 import { createTenant, listTenantsWithScheduledJobs } from "./tenants.ts";

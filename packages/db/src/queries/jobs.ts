@@ -7,7 +7,6 @@ import {
   OPEN_JOB_STATUSES,
   statusesThatMayBecome,
 } from "../job-status.ts";
-import { jobLogs } from "../schema/job-logs.ts";
 import { type Job, jobs, type NewJob } from "../schema/jobs.ts";
 import { tenantJobCounts } from "../schema/tenant-job-counts.ts";
 import { ofTenant } from "./tenant-scope.ts";
@@ -168,73 +167,6 @@ export interface ObservedJobStatus {
   failureReason: string | null;
   /** The run summary the pod reported, when it ended with one. */
   result: RunSummary | null;
-}
-
-/**
- * Writes an observed status, only ever forwards (JOB_STATUS_TRANSITIONS; the database refuses
- * anything else too): a late or replayed observation never undoes a newer one, and an ended job
- * stays as it ended. Fields already known are kept. Returns whether the row changed; an
- * identical observation writes nothing.
- */
-export async function recordObservedJobStatus(
-  db: DatabaseOrTransaction,
-  observed: ObservedJobStatus,
-): Promise<boolean> {
-  const iso = (date: Date | null) => date?.toISOString() ?? null;
-  const changed = await db
-    .update(jobs)
-    .set({
-      status: observed.status,
-      podName: sql`COALESCE(${observed.podName}, ${jobs.podName})`,
-      startedAt: sql`COALESCE(${jobs.startedAt}, ${iso(observed.startedAt)}::timestamptz)`,
-      finishedAt: sql`COALESCE(${jobs.finishedAt}, ${iso(observed.finishedAt)}::timestamptz)`,
-      exitCode: sql`COALESCE(${jobs.exitCode}, ${observed.exitCode}::integer)`,
-      failureReason: sql`COALESCE(${jobs.failureReason}, ${observed.failureReason})`,
-      result: sql`COALESCE(${jobs.result}, ${observed.result === null ? null : JSON.stringify(observed.result)}::jsonb)`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(jobs.id, observed.jobId),
-        inArray(jobs.status, statusesThatMayBecome(observed.status)),
-        sql`(${jobs.status} IS DISTINCT FROM ${observed.status}::job_status
-          OR (${observed.podName}::text IS NOT NULL AND ${jobs.podName} IS DISTINCT FROM ${observed.podName})
-          OR (${jobs.startedAt} IS NULL AND ${iso(observed.startedAt)}::timestamptz IS NOT NULL))`,
-      ),
-    )
-    .returning({ id: jobs.id });
-  return changed.length > 0;
-}
-
-/** What the reconciler needs of a job's row to converge it with Kubernetes. */
-export type JobSyncState = Pick<
-  Job,
-  "id" | "tenantId" | "status" | "namespace" | "podName" | "scheduledAt" | "startedAt"
-> & {
-  /** Whether the job's last log lines are kept in job_logs. */
-  logKept: boolean;
-};
-
-/** A job's row as the reconciler reads it; undefined when there is no such job. */
-export async function getJobSyncState(
-  db: DatabaseOrTransaction,
-  jobId: string,
-): Promise<JobSyncState | undefined> {
-  const [row] = await db
-    .select({
-      id: jobs.id,
-      tenantId: jobs.tenantId,
-      status: jobs.status,
-      namespace: jobs.namespace,
-      podName: jobs.podName,
-      scheduledAt: jobs.scheduledAt,
-      startedAt: jobs.startedAt,
-      logKept: sql<boolean>`${jobLogs.jobId} IS NOT NULL`,
-    })
-    .from(jobs)
-    .leftJoin(jobLogs, eq(jobLogs.jobId, jobs.id))
-    .where(eq(jobs.id, jobId));
-  return row;
 }
 
 /**
