@@ -101,7 +101,25 @@ describe("ResourceQuota", { timeout: 60_000 }, () => {
         },
       },
     });
-    const pod = await core.createNamespacedPod({ namespace, body: makePod("no-requests") });
+    // Admission sees a new LimitRange once its cache has it; until then it may answer from a
+    // lookup of the namespace's LimitRanges it made for the first pod and keeps for up to 30 s.
+    // (The platform's pods come from Jobs, whose controller retries a refused pod.)
+    const pod = await pollUntil(
+      "the LimitRange's defaults to admit the pod",
+      async () => {
+        try {
+          const created = await core.createNamespacedPod({
+            namespace,
+            body: makePod("no-requests"),
+          });
+          return { done: true, value: created };
+        } catch (error) {
+          if (!apiErrorText(error).includes("must specify")) throw error;
+          return { done: false, seen: apiErrorText(error) };
+        }
+      },
+      { timeoutMs: 45_000, intervalMs: 500 },
+    );
     expect(pod.spec?.containers[0]?.resources?.requests).toEqual({ cpu: "100m", memory: "64Mi" });
   });
 });
