@@ -75,10 +75,7 @@ export function decideJobSync(
     // The Job's verdict (Complete, Failed) can come before its pod's end does: the two watches
     // have no order between them. Written without the pod, the job would end without its exit
     // code for good, so the apiserver's pods are read first.
-    const podEnded = seen.pods.some(
-      (pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed",
-    );
-    if (!podEnded && seen.from === "watch-cache") return READ_APISERVER;
+    if (!anyPodEnded(seen.pods) && seen.from === "watch-cache") return READ_APISERVER;
     return { kind: "record", observed, keepLogOf: observed.podName ?? undefined };
   }
   if (!seen.job && seen.deletedJob) {
@@ -106,9 +103,14 @@ export function decisionInputs(jobId: string, seen: SeenJob, now: Date): string 
     seen.deletedJob !== undefined,
     seen.pods.length,
     newestPod(seen.pods)?.metadata?.name,
-    seen.pods.some((pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed"),
+    anyPodEnded(seen.pods),
     deriveJobStatus(jobId, seen.job ?? seen.deletedJob, seen.pods, now),
   ]);
+}
+
+/** Whether one of the pods has ended (Succeeded or Failed). */
+function anyPodEnded(pods: readonly V1Pod[]): boolean {
+  return pods.some((pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed");
 }
 
 /** Whether writing `observed` would change nothing (recordObservedJobStatus's own test). */
