@@ -97,7 +97,7 @@ export function decideJobSync(
  * where the decision turns on time.
  */
 export function decisionInputs(jobId: string, seen: SeenJob, now: Date): string | undefined {
-  if (!seen.job && seen.pods.length === 0) return undefined;
+  if (!holdsAnything(seen)) return undefined;
   return JSON.stringify([
     seen.job !== undefined,
     seen.deletedJob !== undefined,
@@ -106,6 +106,11 @@ export function decisionInputs(jobId: string, seen: SeenJob, now: Date): string 
     anyPodEnded(seen.pods),
     deriveJobStatus(jobId, seen.job ?? seen.deletedJob, seen.pods, now),
   ]);
+}
+
+/** Whether Kubernetes has a Job or a pod of the job (as far as `seen` knows). */
+export function holdsAnything(seen: SeenJob): boolean {
+  return seen.job !== undefined || seen.pods.length > 0;
 }
 
 /** Whether one of the pods has ended (Succeeded or Failed). */

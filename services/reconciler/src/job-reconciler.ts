@@ -4,6 +4,7 @@ import { assertNever, isTerminal } from "@sumo/db/job-status";
 import {
   failJob,
   getJobSyncState,
+  type JobSyncState,
   listOpenScheduledJobs,
   recordObservedJobStatus,
   saveJobLog,
@@ -22,6 +23,7 @@ import type { Registry } from "prom-client";
 import {
   decideJobSync,
   decisionInputs,
+  holdsAnything,
   LOST_REASON,
   type SeenJob,
   type SyncDecision,
@@ -81,12 +83,13 @@ export class JobReconciler {
   readonly #queue: ReconcileQueue;
   /**
    * Where each job's objects are and what the watch caches held of it (decisionInputs) when it
-   * was last converged. A reconcile that finds the same again has nothing to do and skips the
-   * database: every resync names every job, and most watch events change nothing the decision
-   * reads. Only jobs whose objects Kubernetes has: a job's entry goes once the caches hold
-   * nothing of it, and at a resync that no longer lists its objects.
+   * was last converged, or FINISHED once it has ended with its log kept. A reconcile that finds
+   * the same again, or any state at all of a finished job's objects, has nothing to do and skips
+   * the database: every resync names every job, and most watch events change nothing the
+   * decision reads. Only jobs whose objects Kubernetes has: a job's entry goes once the caches
+   * hold nothing of it, and at a resync that no longer lists its objects.
    */
-  readonly #converged = new Map<string, { namespace: string; inputs: string }>();
+  readonly #converged = new Map<string, { namespace: string; inputs: string | typeof FINISHED }>();
   #resyncTimer: NodeJS.Timeout | undefined;
   #resyncing: Promise<void> | undefined;
   /** The last unended job the previous resync checked: the next one goes on after it. */
@@ -137,11 +140,14 @@ export class JobReconciler {
    */
   async reconcileJob(jobId: string): Promise<void> {
     const last = this.#converged.get(jobId);
-    if (
-      last &&
-      decisionInputs(jobId, this.#watches.cached(jobId, last.namespace), new Date()) === last.inputs
-    ) {
-      return;
+    if (last) {
+      const cached = this.#watches.cached(jobId, last.namespace);
+      if (last.inputs === FINISHED) {
+        // Nothing Kubernetes does changes an ended job whose log is kept (decideJobSync).
+        if (!holdsAnything(cached)) this.#forget(jobId, last.namespace);
+        return;
+      }
+      if (decisionInputs(jobId, cached, new Date()) === last.inputs) return;
     }
     const row = await getJobSyncState(this.#deps.db, jobId);
     if (!row) {
@@ -156,10 +162,10 @@ export class JobReconciler {
     if (decision.kind === "read-apiserver") {
       decision = decideJobSync(row, await this.#readApiserver(jobId, namespace), options);
     }
-    await this.#act(jobId, namespace, decision);
+    const finished = await this.#act(jobId, namespace, decision, row);
     const inputs = decisionInputs(jobId, cached, options.now);
     if (inputs !== undefined) {
-      this.#converged.set(jobId, { namespace, inputs });
+      this.#converged.set(jobId, { namespace, inputs: finished ? FINISHED : inputs });
     } else if (isTerminal(row.status) || endsJob(decision)) {
       // Ended, and Kubernetes holds nothing of it any more: nothing will name it again.
       this.#forget(jobId, namespace);
@@ -206,43 +212,69 @@ export class JobReconciler {
     };
   }
 
-  async #act(jobId: string, namespace: string, decision: SyncDecision): Promise<void> {
-    const logger = this.#deps.logger.child({ jobId });
+  /**
+   * Acts on a decision about the job whose row is `row`. Resolves to whether the job has now
+   * ended with its log kept, which nothing Kubernetes does can change any more.
+   */
+  async #act(
+    jobId: string,
+    namespace: string,
+    decision: SyncDecision,
+    row: JobSyncState,
+  ): Promise<boolean> {
+    const { logger } = this.#deps;
     switch (decision.kind) {
       case "in-sync":
-        return;
+        return isTerminal(row.status) && row.logKept;
       case "record": {
-        const { observed } = decision;
-        const changed = await recordObservedJobStatus(this.#deps.db, observed);
+        const { observed, keepLogOf } = decision;
+        // An ended job's log is read first, to be kept in the same write as its end; a log that
+        // cannot be read now does not hold the status back, and is kept at the retry.
+        let lines: string[] | undefined;
+        let logError: unknown;
+        if (keepLogOf) {
+          lines = await this.#readKeptLog(jobId, namespace, keepLogOf).catch((error: unknown) => {
+            logError = error;
+            return undefined;
+          });
+        }
+        const changed = await recordObservedJobStatus(this.#deps.db, observed, lines && { lines });
         if (changed) {
           const lag = syncLagSeconds(observed, new Date());
           if (lag !== undefined) this.#metrics.syncLag.observe({ status: observed.status }, lag);
-          logger.info({ status: observed.status, pod: observed.podName }, "job status");
+          logger.info({ jobId, status: observed.status, pod: observed.podName }, "job status");
         }
-        if (decision.keepLogOf) await this.#keepLog(jobId, namespace, decision.keepLogOf);
-        return;
+        if (logError !== undefined) throw logError;
+        return changed && isTerminal(observed.status) && lines !== undefined;
       }
-      case "keep-log":
-        await this.#keepLog(jobId, namespace, decision.podName);
-        return;
+      case "keep-log": {
+        const lines = await this.#readKeptLog(jobId, namespace, decision.podName);
+        if (lines) await saveJobLog(this.#deps.db, { jobId, lines });
+        return lines !== undefined;
+      }
       case "lost":
         if (await failJob(this.#deps.db, { jobId, reason: LOST_REASON, at: new Date() })) {
-          logger.warn("the job's Kubernetes Job vanished before its end was recorded");
+          logger.warn({ jobId }, "the job's Kubernetes Job vanished before its end was recorded");
         }
-        return;
+        return false;
       case "read-apiserver":
         // decideJobSync settles everything on the apiserver's word: this is a bug, not a state.
         throw new Error("the apiserver's view of the job did not settle it");
       default:
-        assertNever(decision);
+        return assertNever(decision);
     }
   }
 
   /**
-   * Copies the last lines of an ended job's log to the database before its TTL deletes the pod,
-   * within the line and byte limits (keptLogLines), with a last line saying what was left out.
+   * The last lines of an ended job's log, to copy to the database before its TTL deletes the
+   * pod, within the line and byte limits (keptLogLines), with a last line saying what was left
+   * out. Undefined when the pod is already gone.
    */
-  async #keepLog(jobId: string, namespace: string, podName: string): Promise<void> {
+  async #readKeptLog(
+    jobId: string,
+    namespace: string,
+    podName: string,
+  ): Promise<string[] | undefined> {
     let text: string;
     try {
       text = await this.#deps.core.readNamespacedPodLog({
@@ -254,14 +286,13 @@ export class JobReconciler {
     } catch (error) {
       if (!isNotFound(error)) throw error;
       this.#deps.logger.warn({ jobId, podName }, "pod gone before its log was kept");
-      return;
+      return undefined;
     }
-    const lines = keptLogLines(text, {
+    return keptLogLines(text, {
       maxLines: this.#deps.logTailLines,
       maxBytes: this.#deps.logTailBytes,
       maxLineBytes: this.#deps.logLineMaxBytes,
     });
-    await saveJobLog(this.#deps.db, { jobId, lines });
   }
 
   /**
@@ -321,6 +352,9 @@ export class JobReconciler {
     );
   }
 }
+
+/** What #converged holds of a job that has ended with its log kept. */
+const FINISHED = Symbol("finished");
 
 /** Whether acting on this decision ended the job (or found it ended). */
 function endsJob(decision: SyncDecision): boolean {
