@@ -1,18 +1,22 @@
 // The reconciler's decision table: from what the database and Kubernetes say about one job, what
 // to do to converge them. Pure: no I/O, no clock of its own; decide-job-sync.test.ts walks it.
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { isTerminal, statusesThatMayBecome } from "@sumo/db/job-status";
 import type { JobSyncState, ObservedJobStatus } from "@sumo/db/queries";
-import { deriveJobStatus, newestPod } from "./derive-job-status.ts";
+import {
+  deriveJobStatus,
+  newestPod,
+  type ObservedJob,
+  type ObservedPod,
+} from "./derive-job-status.ts";
 
 /** What Kubernetes says about one platform job. */
 export interface SeenJob {
   /** Its Kubernetes Job; undefined when there is none (not created yet, or deleted). */
-  job: V1Job | undefined;
+  job: ObservedJob | undefined;
   /** The Job's last state, from its delete event, when it has been deleted. */
-  deletedJob: V1Job | undefined;
+  deletedJob: ObservedJob | undefined;
   /** Its pods (one, unless Kubernetes started it twice). */
-  pods: V1Pod[];
+  pods: ObservedPod[];
   /**
    * Where this was read: the watch caches, which may lag behind, or the apiserver, as of now.
    * Decisions that would end a job on missing information are taken on the apiserver's word only.
@@ -114,7 +118,7 @@ export function holdsAnything(seen: SeenJob): boolean {
 }
 
 /** Whether one of the pods has ended (Succeeded or Failed). */
-function anyPodEnded(pods: readonly V1Pod[]): boolean {
+function anyPodEnded(pods: readonly ObservedPod[]): boolean {
   return pods.some((pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed");
 }
 

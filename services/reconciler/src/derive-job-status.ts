@@ -1,7 +1,38 @@
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type {
+  V1ContainerStatus,
+  V1JobStatus,
+  V1ObjectMeta,
+  V1PodStatus,
+} from "@kubernetes/client-node";
 import type { ObservedJobStatus } from "@sumo/db/queries";
 import { SIMULATION_CONTAINER } from "@sumo/kubernetes";
 import { MAX_REASON_LENGTH, parseRunReport, type RunOutcome, type RunReport } from "@sumo/scenario";
+
+/** What the reconciler reads of a Job or pod's metadata. */
+export type ObservedMetadata = Pick<
+  V1ObjectMeta,
+  "name" | "namespace" | "labels" | "resourceVersion" | "creationTimestamp"
+>;
+
+/**
+ * What the reconciler reads of a Kubernetes Job, and all its watch cache keeps of one
+ * (keepWhatIsReadOfJob). A V1Job, as the apiserver returns it, is one.
+ */
+export interface ObservedJob {
+  metadata?: ObservedMetadata;
+  status?: Pick<V1JobStatus, "conditions" | "startTime" | "completionTime">;
+}
+
+/**
+ * What the reconciler reads of a pod, and all its watch cache keeps of one (keepWhatIsReadOfPod).
+ * A V1Pod, as the apiserver returns it, is one.
+ */
+export interface ObservedPod {
+  metadata?: ObservedMetadata;
+  status?: Pick<V1PodStatus, "phase" | "reason" | "message" | "startTime" | "conditions"> & {
+    containerStatuses?: Pick<V1ContainerStatus, "name" | "state">[];
+  };
+}
 
 /**
  * Why a job whose container exited 0 still ends FAILED: nothing shows that it simulated. A
@@ -28,8 +59,8 @@ const OUTCOME_REASONS: Record<Exclude<RunOutcome, "succeeded">, string> = {
  */
 export function deriveJobStatus(
   jobId: string,
-  kubernetesJob: V1Job | undefined,
-  pods: readonly V1Pod[],
+  kubernetesJob: ObservedJob | undefined,
+  pods: readonly ObservedPod[],
   now: Date,
 ): ObservedJobStatus {
   const conditions = kubernetesJob?.status?.conditions ?? [];
@@ -108,7 +139,7 @@ function failureReason(
   jobReason: string | undefined,
   jobMessage: string | undefined,
   terminated: { reason?: string; exitCode: number; message?: string } | undefined,
-  pod: V1Pod | undefined,
+  pod: ObservedPod | undefined,
   report: RunReport | undefined,
 ): string {
   if (jobReason === "DeadlineExceeded") {
@@ -140,7 +171,7 @@ function reportReason(report: RunReport): string {
 }
 
 /** Whether Kubernetes marked the pod as one it took away (DisruptionTarget). */
-function isDisrupted(pod: V1Pod): boolean {
+function isDisrupted(pod: ObservedPod): boolean {
   return (
     pod.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True") ??
     false
@@ -148,8 +179,8 @@ function isDisrupted(pod: V1Pod): boolean {
 }
 
 /** The most recently created of a job's pods: the one whose state is the job's. */
-export function newestPod(pods: readonly V1Pod[]): V1Pod | undefined {
-  let found: V1Pod | undefined;
+export function newestPod<Pod extends ObservedPod>(pods: readonly Pod[]): Pod | undefined {
+  let found: Pod | undefined;
   for (const pod of pods) {
     const created = toDate(pod.metadata?.creationTimestamp)?.getTime() ?? 0;
     const best = toDate(found?.metadata?.creationTimestamp)?.getTime() ?? -1;

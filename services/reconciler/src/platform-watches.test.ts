@@ -1,7 +1,16 @@
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { makeKubernetesJob } from "@sumo/kubernetes/testing";
+import type { V1ContainerState, V1Job, V1JobCondition, V1Pod } from "@kubernetes/client-node";
+import { SIMULATION_CONTAINER } from "@sumo/kubernetes";
+import {
+  makeKubernetesJob,
+  makePod,
+  runningContainer,
+  terminatedContainer,
+} from "@sumo/kubernetes/testing";
+import { failedRunMessage, makeRunSummary, succeededRunMessage } from "@sumo/scenario/testing";
 import { pino } from "pino";
 import { describe, expect, it, vi } from "vitest";
+import { decisionInputs } from "./decide-job-sync.ts";
+import { deriveJobStatus } from "./derive-job-status.ts";
 import { type CachedInformer, PlatformWatches } from "./platform-watches.ts";
 
 // What the watches make of the events their informers hand them. The informers here replay
@@ -92,31 +101,148 @@ describe("a deleted Job's last state", () => {
 });
 
 describe("what the watches keep of an object", () => {
-  it("is its metadata and status: the spec and managedFields are dropped before anyone sees it", async () => {
-    const { watches, jobs, pods } = await startedWatches();
-    const jobId = "01a24ed8-4c1c-72cc-8b5b-a1fafd48af6c";
-    const job = makeKubernetesJob(jobId, { conditions: [{ type: "Complete", reason: "Done" }] });
-    job.metadata = { ...job.metadata, managedFields: [{ manager: "kube-controller-manager" }] };
-    job.spec = { template: { spec: { containers: [{ name: "simulation" }] } } };
-    const pod: V1Pod = {
-      metadata: {
-        name: "p",
-        labels: { ...job.metadata.labels },
-        managedFields: [{ manager: "kwok" }],
-      },
-      spec: { containers: [{ name: "simulation", image: "sumo" }] },
-      status: { phase: "Succeeded" },
+  const jobId = "01a24ed8-4c1c-72cc-8b5b-a1fafd48af6c";
+  const T = (second: number) => new Date(Date.UTC(2026, 10, 26, 11, 0, second));
+
+  /** A Job as a watch brings it: spec, managedFields and the controller's counts included. */
+  function fullJob(...conditions: Partial<V1JobCondition>[]): V1Job {
+    const job = makeKubernetesJob(jobId, {
+      conditions: conditions.map((c) => ({ lastTransitionTime: T(9), message: "m", ...c })),
+    });
+    job.metadata = {
+      ...job.metadata,
+      uid: "5f0c1c0e-0000-4000-8000-000000000001",
+      creationTimestamp: T(0),
+      annotations: { "batch.kubernetes.io/job-tracking": "" },
+      managedFields: [{ manager: "kube-controller-manager", operation: "Update" }],
     };
-    expect(job.spec).toBeDefined();
+    job.spec = { template: { spec: { containers: [{ name: "simulation", image: "sumo" }] } } };
+    job.status = { ...job.status, startTime: T(1), active: 1, ready: 1, terminating: 0 };
+    return job;
+  }
+
+  /** A pod as a watch brings it, in `phase`, its container in `container`. */
+  function fullPod(
+    phase: "Pending" | "Running" | "Succeeded" | "Failed",
+    container?: V1ContainerState,
+    options: { disrupted?: boolean; name?: string; createdAt?: Date } = {},
+  ): V1Pod {
+    const { name, createdAt } = options;
+    const pod = makePod(jobId, phase, { container, startTime: T(1), name, createdAt });
+    pod.metadata = {
+      ...pod.metadata,
+      generateName: "sim-",
+      uid: "5f0c1c0e-0000-4000-8000-000000000002",
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "sim", uid: "u" }],
+      finalizers: ["batch.kubernetes.io/job-tracking"],
+      managedFields: [{ manager: "kubelet", operation: "Update" }],
+    };
+    pod.spec = { containers: [{ name: "simulation", image: "sumo" }], nodeName: "node-1" };
+    pod.status = {
+      ...pod.status,
+      hostIP: "10.0.0.1",
+      podIP: "10.244.0.7",
+      podIPs: [{ ip: "10.244.0.7" }],
+      qosClass: "Guaranteed",
+      conditions: [
+        { type: "PodScheduled", status: "True", lastTransitionTime: T(0) },
+        { type: "Ready", status: phase === "Running" ? "True" : "False" },
+        ...(options.disrupted ? [{ type: "DisruptionTarget", status: "True", reason: "x" }] : []),
+      ],
+    };
+    for (const status of pod.status.containerStatuses ?? []) {
+      status.containerID = "containerd://0123456789abcdef";
+      status.imageID = "sha256:0123456789abcdef";
+    }
+    return pod;
+  }
+
+  const summary = makeRunSummary();
+  const cases: [string, V1Job, V1Pod[]][] = [
+    ["waiting for a node", fullJob(), [fullPod("Pending")]],
+    ["running", fullJob(), [fullPod("Running", runningContainer(T(2)))]],
+    [
+      "succeeded, with the runner's report",
+      fullJob({ type: "Complete" }),
+      [
+        fullPod(
+          "Succeeded",
+          terminatedContainer(0, "Completed", T(2), T(9), succeededRunMessage(summary)),
+        ),
+      ],
+    ],
+    [
+      "killed for its memory",
+      fullJob({ type: "Failed", reason: "BackoffLimitExceeded" }),
+      [fullPod("Failed", terminatedContainer(137, "OOMKilled", T(2), T(9)))],
+    ],
+    [
+      "taken away, not yet replaced",
+      fullJob(),
+      [fullPod("Failed", terminatedContainer(143, "Error", T(2), T(5)), { disrupted: true })],
+    ],
+    [
+      "taken away and replaced",
+      fullJob(),
+      [
+        fullPod("Failed", terminatedContainer(143, "Error", T(2), T(5)), { disrupted: true }),
+        fullPod("Running", runningContainer(T(7)), { name: "second", createdAt: T(6) }),
+      ],
+    ],
+    [
+      "past its deadline",
+      fullJob({ type: "Failed", reason: "DeadlineExceeded" }),
+      [
+        fullPod(
+          "Failed",
+          terminatedContainer(0, "Error", T(2), T(9), failedRunMessage("interrupted", "SIGTERM")),
+        ),
+      ],
+    ],
+  ];
+
+  it.each(cases)("is all its decisions read, for a job %s", async (_, job, jobPods) => {
+    const { watches, jobs, pods } = await startedWatches();
+    const asSent = structuredClone({ job, pods: jobPods });
+    const now = new Date();
+    jobs.emit("add", job);
+    for (const pod of jobPods) pods.emit("update", pod);
+    const cached = watches.cached(jobId, "sumo-tenant-test");
+    expect(cached.job).toBe(job);
+    expect(decisionInputs(jobId, cached, now)).toEqual(
+      decisionInputs(jobId, { ...cached, job: asSent.job, pods: asSent.pods }, now),
+    );
+    expect(deriveJobStatus(jobId, cached.job, cached.pods, now)).toEqual(
+      deriveJobStatus(jobId, asSent.job, asSent.pods, now),
+    );
+    await watches.stop();
+  });
+
+  it("and nothing else: no spec, managedFields, owners, addresses or images", async () => {
+    const { watches, jobs, pods } = await startedWatches();
+    const job = fullJob({ type: "Complete" });
+    const pod = fullPod("Running", runningContainer(T(2)), { disrupted: true });
     jobs.emit("add", job);
     pods.emit("update", pod);
-    expect(job.spec).toBeUndefined();
-    expect(job.metadata.managedFields).toBeUndefined();
-    expect(job.status?.conditions?.[0]?.type).toBe("Complete");
-    expect(job.metadata.labels).toEqual(makeKubernetesJob(jobId).metadata?.labels);
+    expect(job).toEqual({
+      metadata: {
+        name: makeKubernetesJob(jobId).metadata?.name,
+        namespace: "sumo-tenant-test",
+        labels: makeKubernetesJob(jobId).metadata?.labels,
+        resourceVersion: "1",
+        creationTimestamp: T(0),
+      },
+      status: { conditions: job.status?.conditions, startTime: T(1), completionTime: undefined },
+    });
     expect(pod.spec).toBeUndefined();
-    expect(pod.metadata?.managedFields).toBeUndefined();
-    expect(pod.status?.phase).toBe("Succeeded");
+    expect(Object.keys(pod.metadata ?? {}).sort()).toEqual(
+      ["creationTimestamp", "labels", "name", "namespace", "resourceVersion"].sort(),
+    );
+    expect(pod.status?.conditions?.map((c) => c.type)).toEqual(["DisruptionTarget"]);
+    expect(pod.status?.containerStatuses).toEqual([
+      { name: SIMULATION_CONTAINER, state: runningContainer(T(2)) },
+    ]);
+    expect(JSON.stringify(pod)).not.toMatch(/10\.244|10\.0\.0|Guaranteed|sha256|containerd/);
     await watches.stop();
   });
 });

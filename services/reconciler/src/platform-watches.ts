@@ -8,6 +8,7 @@ import {
   type V1Job,
   type V1ObjectMeta,
   type V1Pod,
+  type V1PodStatus,
 } from "@kubernetes/client-node";
 import {
   apiErrorText,
@@ -18,6 +19,7 @@ import {
 } from "@sumo/kubernetes";
 import type { Logger } from "pino";
 import type { SeenJob } from "./decide-job-sync.ts";
+import type { ObservedJob, ObservedMetadata, ObservedPod } from "./derive-job-status.ts";
 import type { InformerRestartReason } from "./reconciler-metrics.ts";
 
 export type CachedInformer<T extends object> = Informer<T & { metadata?: object }> & ObjectCache<T>;
@@ -52,14 +54,56 @@ export function platformInformers(
 }
 
 /**
- * Drops what the reconciler never reads from a watched Job or pod, in place: its spec, and its
- * managedFields (which repeat the object's fields as a tree of who set each). It decides from
- * metadata and status alone, and these two were most of each cached object: the caches hold
- * every platform Job and pod in the cluster (docs/benchmarks.md, "Under load").
+ * Keeps of a watched Job only what the reconciler reads (ObservedJob), in place: the informer's
+ * cache holds this very object. Each watch event brings a whole Job, spec and managedFields (who
+ * set each field) included, and the cache keeps it until the Job's next event: what it keeps is
+ * promoted to the old generation of the heap, and left there as garbage when replaced
+ * (docs/benchmarks.md, "Under load").
  */
-export function keepMetadataAndStatus(object: V1Job | V1Pod): void {
-  object.spec = undefined;
-  if (object.metadata) object.metadata.managedFields = undefined;
+export function keepWhatIsReadOfJob(job: V1Job): void {
+  const { metadata, status } = job;
+  const observed: ObservedJob = {
+    metadata: metadata && keptMetadata(metadata),
+    status: status && {
+      conditions: status.conditions,
+      startTime: status.startTime,
+      completionTime: status.completionTime,
+    },
+  };
+  job.spec = undefined;
+  job.metadata = observed.metadata;
+  job.status = observed.status;
+}
+
+/** Keeps of a watched pod only what the reconciler reads (ObservedPod), in place, as for a Job. */
+export function keepWhatIsReadOfPod(pod: V1Pod): void {
+  const { metadata, status } = pod;
+  const observed: ObservedPod = {
+    metadata: metadata && keptMetadata(metadata),
+    status: status && {
+      phase: status.phase,
+      reason: status.reason,
+      message: status.message,
+      startTime: status.startTime,
+      conditions: status.conditions?.filter((c) => c.type === "DisruptionTarget"),
+      containerStatuses: status.containerStatuses?.map(({ name, state }) => ({ name, state })),
+    },
+  };
+  pod.spec = undefined;
+  pod.metadata = observed.metadata;
+  // From here on the cache's pods are ObservedPods, as PlatformWatches reads them (SeenJob):
+  // their container statuses lack what V1ContainerStatus requires, such as the image.
+  pod.status = observed.status as V1PodStatus;
+}
+
+function keptMetadata(metadata: V1ObjectMeta): ObservedMetadata {
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace,
+    labels: metadata.labels,
+    resourceVersion: metadata.resourceVersion,
+    creationTimestamp: metadata.creationTimestamp,
+  };
 }
 
 export interface PlatformWatchesDeps {
@@ -84,7 +128,7 @@ export class PlatformWatches {
   #jobs: CachedInformer<V1Job> | undefined;
   #pods: CachedInformer<V1Pod> | undefined;
   /** Deleted Jobs' last states by job id, with when they were deleted. */
-  readonly #deletedJobs = new Map<string, { job: V1Job; at: number }>();
+  readonly #deletedJobs = new Map<string, { job: ObservedJob; at: number }>();
   /** Objects the caches disagreed on at the last resync: still wrong now means stalled. */
   #suspect = new Set<string>();
   #running = false;
@@ -120,7 +164,7 @@ export class PlatformWatches {
    * The last state of the job's Kubernetes Job in `namespace` (the job's tenant namespace), if a
    * watch saw it deleted lately. A Job labelled as the job's anywhere else is not the job's.
    */
-  deletedJob(jobId: string, namespace: string): V1Job | undefined {
+  deletedJob(jobId: string, namespace: string): ObservedJob | undefined {
     return this.#deletedJobs.get(deletedJobKey(namespace, jobId))?.job;
   }
 
@@ -201,8 +245,8 @@ export class PlatformWatches {
     for (const verb of ["add", "update", "delete"] as const) {
       // First, so that every listener after it, and the cache, which holds the same object,
       // see only what is kept.
-      pods.on(verb, keepMetadataAndStatus);
-      jobs.on(verb, keepMetadataAndStatus);
+      pods.on(verb, keepWhatIsReadOfPod);
+      jobs.on(verb, keepWhatIsReadOfJob);
       pods.on(verb, changed);
       if (verb !== "delete") jobs.on(verb, changed);
     }
