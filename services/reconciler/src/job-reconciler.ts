@@ -228,30 +228,19 @@ export class JobReconciler {
         return isTerminal(row.status) && row.logKept;
       case "record": {
         const { observed, keepLogOf } = decision;
-        // An ended job's log is read first, to be kept in the same write as its end; a log that
-        // cannot be read now does not hold the status back, and is kept at the retry.
-        let lines: string[] | undefined;
-        let logError: unknown;
-        if (keepLogOf) {
-          lines = await this.#readKeptLog(jobId, namespace, keepLogOf).catch((error: unknown) => {
-            logError = error;
-            return undefined;
-          });
-        }
-        const changed = await recordObservedJobStatus(this.#deps.db, observed, lines && { lines });
+        const changed = await recordObservedJobStatus(this.#deps.db, observed);
         if (changed) {
           const lag = syncLagSeconds(observed, new Date());
           if (lag !== undefined) this.#metrics.syncLag.observe({ status: observed.status }, lag);
           logger.info({ jobId, status: observed.status, pod: observed.podName }, "job status");
         }
-        if (logError !== undefined) throw logError;
-        return changed && isTerminal(observed.status) && lines !== undefined;
+        // The status first, on its own: reading the log waits on the apiserver and the node.
+        if (!keepLogOf) return false;
+        const kept = await this.#keepLog(jobId, namespace, keepLogOf);
+        return changed && isTerminal(observed.status) && kept;
       }
-      case "keep-log": {
-        const lines = await this.#readKeptLog(jobId, namespace, decision.podName);
-        if (lines) await saveJobLog(this.#deps.db, { jobId, lines });
-        return lines !== undefined;
-      }
+      case "keep-log":
+        return this.#keepLog(jobId, namespace, decision.podName);
       case "lost":
         if (await failJob(this.#deps.db, { jobId, reason: LOST_REASON, at: new Date() })) {
           logger.warn({ jobId }, "the job's Kubernetes Job vanished before its end was recorded");
@@ -266,15 +255,11 @@ export class JobReconciler {
   }
 
   /**
-   * The last lines of an ended job's log, to copy to the database before its TTL deletes the
-   * pod, within the line and byte limits (keptLogLines), with a last line saying what was left
-   * out. Undefined when the pod is already gone.
+   * Copies the last lines of an ended job's log to the database before its TTL deletes the pod,
+   * within the line and byte limits (keptLogLines), with a last line saying what was left out.
+   * Resolves to whether it was kept: not when the pod is already gone.
    */
-  async #readKeptLog(
-    jobId: string,
-    namespace: string,
-    podName: string,
-  ): Promise<string[] | undefined> {
+  async #keepLog(jobId: string, namespace: string, podName: string): Promise<boolean> {
     let text: string;
     try {
       text = await this.#deps.core.readNamespacedPodLog({
@@ -286,13 +271,15 @@ export class JobReconciler {
     } catch (error) {
       if (!isNotFound(error)) throw error;
       this.#deps.logger.warn({ jobId, podName }, "pod gone before its log was kept");
-      return undefined;
+      return false;
     }
-    return keptLogLines(text, {
+    const lines = keptLogLines(text, {
       maxLines: this.#deps.logTailLines,
       maxBytes: this.#deps.logTailBytes,
       maxLineBytes: this.#deps.logLineMaxBytes,
     });
+    await saveJobLog(this.#deps.db, { jobId, lines });
+    return true;
   }
 
   /**

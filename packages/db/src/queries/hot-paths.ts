@@ -507,16 +507,12 @@ const insertRecords = preparedSql(
  * anything else too): a late or replayed observation never undoes a newer one, and an ended job
  * stays as it ended. Fields already known are kept. Returns whether the row changed; an
  * identical observation writes nothing. The reconciler's write of every status it sees.
- *
- * With `keptLog`, the last lines of the ended job's log (saveJobLog's) are kept in the same
- * statement, whether or not the status changes: the one write of a job's end.
  */
 export async function recordObservedJobStatus(
   db: DatabaseOrTransaction,
   observed: ObservedJobStatus,
-  keptLog?: { lines: string[] },
 ): Promise<boolean> {
-  const values = {
+  const changed = await observedJobStatus(db).execute({
     jobId: observed.jobId,
     status: observed.status,
     mayBecome: statusesThatMayBecome(observed.status),
@@ -526,19 +522,11 @@ export async function recordObservedJobStatus(
     exitCode: observed.exitCode,
     failureReason: observed.failureReason,
     result: observed.result === null ? null : JSON.stringify(observed.result),
-  };
-  const changed = keptLog
-    ? await observedEndWithLog(db).execute({
-        ...values,
-        logContent: keptLog.lines.join("\n"),
-        logLineCount: keptLog.lines.length,
-      })
-    : await observedJobStatus(db).execute(values);
+  });
   return changed.length > 0;
 }
 
-/** The status write of recordObservedJobStatus, `status` and the rest being placeholders. */
-function observedJobStatusUpdate(db: DatabaseOrTransaction) {
+const observedJobStatus = preparedQuery((db) => {
   const podName = sql`${sql.placeholder("podName")}::text`;
   const startedAt = sql`${sql.placeholder("startedAt")}::timestamptz`;
   return db
@@ -562,36 +550,8 @@ function observedJobStatusUpdate(db: DatabaseOrTransaction) {
           OR (${jobs.startedAt} IS NULL AND ${startedAt} IS NOT NULL))`,
       ),
     )
-    .returning({ id: jobs.id });
-}
-
-const observedJobStatus = preparedQuery((db) =>
-  observedJobStatusUpdate(db).prepare("record_observed_job_status"),
-);
-
-/**
- * The status write and the log's insert as one statement: PostgreSQL runs a WITH's data-modifying
- * statements whatever the main query reads of them, so the log is kept even when the status was
- * already written.
- */
-const observedEndWithLog = preparedQuery((db) => {
-  const updated = db.$with("updated").as(observedJobStatusUpdate(db));
-  const kept = db.$with("kept").as(
-    db
-      .insert(jobLogs)
-      .values({
-        jobId: sql`${sql.placeholder("jobId")}::uuid`,
-        content: sql`${sql.placeholder("logContent")}::text`,
-        lineCount: sql`${sql.placeholder("logLineCount")}::integer`,
-      })
-      .onConflictDoNothing()
-      .returning({ jobId: jobLogs.jobId }),
-  );
-  return db
-    .with(updated, kept)
-    .select({ id: updated.id })
-    .from(updated)
-    .prepare("record_observed_job_end");
+    .returning({ id: jobs.id })
+    .prepare("record_observed_job_status");
 });
 
 /** What the reconciler needs of a job's row to converge it with Kubernetes. */

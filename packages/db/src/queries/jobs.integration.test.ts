@@ -29,7 +29,6 @@ import {
   listTenantJobs,
   type ObservedJobStatus,
 } from "./jobs.ts";
-import { getTenantJobLog } from "./job-logs.ts";
 import { createScenario } from "./scenarios.ts";
 import { createTenant, listTenantsWithScheduledJobs } from "./tenants.ts";
 
@@ -59,16 +58,8 @@ const observation = (jobId: string, status: JobStatus, extra: Partial<ObservedJo
 async function newJob() {
   const tenant = await createTenant(client.db, makeTenant());
   const job = await insertJob(client.db, makeJob({ tenantId: tenant.id }));
-  const observe = (
-    status: JobStatus,
-    extra: Partial<ObservedJobStatus> = {},
-    keptLog?: { lines: string[] },
-  ) =>
-    recordObservedJobStatus(
-      client.db,
-      observation(job.id, status, { podName: "pod-1", ...extra }),
-      keptLog,
-    );
+  const observe = (status: JobStatus, extra: Partial<ObservedJobStatus> = {}) =>
+    recordObservedJobStatus(client.db, observation(job.id, status, { podName: "pod-1", ...extra }));
   const read = async () => getTenantJob(client.db, { tenantId: tenant.id, jobId: job.id });
   return { tenant, job, observe, read };
 }
@@ -94,26 +85,6 @@ describe("recordObservedJobStatus", () => {
       failureReason: null,
       podName: "pod-1",
     });
-  });
-
-  it("keeps the ended job's log in the same write, also when the status was already written", async () => {
-    const { tenant, job, observe, read } = await newJob();
-    const log = () => getTenantJobLog(client.db, { tenantId: tenant.id, jobId: job.id });
-    const ended = { finishedAt: new Date(), exitCode: 0 };
-    expect(await observe("SUCCEEDED", ended, { lines: ["Simulation ended.", "Done."] })).toBe(true);
-    expect((await read())?.status).toBe("SUCCEEDED");
-    expect(await log()).toMatchObject({ content: "Simulation ended.\nDone.", lineCount: 2 });
-    // A replay changes neither the status nor the log kept first.
-    expect(await observe("SUCCEEDED", ended, { lines: ["other"] })).toBe(false);
-    expect(await log()).toMatchObject({ content: "Simulation ended.\nDone.", lineCount: 2 });
-
-    const cancelled = await newJob();
-    await cancelled.observe("CANCELLED");
-    expect(await cancelled.observe("FAILED", { exitCode: 1 }, { lines: ["Error: x"] })).toBe(false);
-    expect((await cancelled.read())?.status).toBe("CANCELLED");
-    expect(
-      await getTenantJobLog(client.db, { tenantId: cancelled.tenant.id, jobId: cancelled.job.id }),
-    ).toMatchObject({ content: "Error: x", lineCount: 1 });
   });
 
   it("never fails a job that already ended", async () => {
