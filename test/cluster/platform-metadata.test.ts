@@ -1,6 +1,7 @@
 // The reconciler's resync lists every platform Job and pod, metadata only (listPlatformMetadata):
 // the real apiserver answers a PartialObjectMetadataList, and client-node reads it into the
-// names, labels and resource versions the resync compares with its watch caches.
+// names, labels and resource versions the resync compares with its watch caches; only these are
+// kept.
 import { randomBytes } from "node:crypto";
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { JOB_ID_LABEL, jobLabels, listPlatformMetadata, loadKubeConfig } from "@sumo/kubernetes";
@@ -59,19 +60,23 @@ describe("listPlatformMetadata", () => {
     const pod = await core.readNamespacedPod({ name: `sim-${jobId}-pod`, namespace });
     const ours = (items: typeof listed.jobs) => items.filter((m) => m.namespace === namespace);
     expect(job.metadata?.labels).toMatchObject(labels);
+    // Exactly these: not the objects' managedFields, which the apiserver sends too.
+    expect(job.metadata?.managedFields?.length).toBeGreaterThan(0);
     expect(ours(listed.jobs)).toEqual([
-      expect.objectContaining({
+      {
         name: `sim-${jobId}`,
+        namespace,
         labels: job.metadata?.labels,
         resourceVersion: job.metadata?.resourceVersion,
-      }),
+      },
     ]);
     expect(ours(listed.pods)).toEqual([
-      expect.objectContaining({
+      {
         name: `sim-${jobId}-pod`,
+        namespace,
         labels: pod.metadata?.labels,
         resourceVersion: pod.metadata?.resourceVersion,
-      }),
+      },
     ]);
   });
 

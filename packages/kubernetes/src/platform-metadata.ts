@@ -15,10 +15,13 @@ const METADATA_ONLY = setHeaderOptions(
   "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
 );
 
+/** What the resync reads of a listed object's metadata. */
+export type ListedObject = Pick<V1ObjectMeta, "name" | "namespace" | "labels" | "resourceVersion">;
+
 /** The metadata of every platform Job and pod in the cluster. */
 export interface ListedMetadata {
-  jobs: V1ObjectMeta[];
-  pods: V1ObjectMeta[];
+  jobs: ListedObject[];
+  pods: ListedObject[];
 }
 
 /**
@@ -39,7 +42,20 @@ export async function listPlatformMetadata(
     clients.core.listPodForAllNamespaces({ labelSelector }, METADATA_ONLY),
   ]);
   // An empty PartialObjectMetadataList comes with `items: null`, where a full list has [].
+  // Only what the resync reads is kept: the metadata also carries each object's managedFields,
+  // a tree of small objects per field manager, which a resync would hold until it ends.
   const metadataOf = (items: { metadata?: V1ObjectMeta }[] | null) =>
-    (items ?? []).flatMap((item) => (item.metadata ? [item.metadata] : []));
+    (items ?? []).flatMap(({ metadata }) =>
+      metadata
+        ? [
+            {
+              name: metadata.name,
+              namespace: metadata.namespace,
+              labels: metadata.labels,
+              resourceVersion: metadata.resourceVersion,
+            },
+          ]
+        : [],
+    );
   return { jobs: metadataOf(jobs.items), pods: metadataOf(pods.items) };
 }

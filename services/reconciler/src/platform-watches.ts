@@ -14,6 +14,7 @@ import {
   apiErrorText,
   JOB_ID_LABEL,
   type ListedMetadata,
+  type ListedObject,
   MANAGED_SELECTOR,
   simulationJobName,
 } from "@sumo/kubernetes";
@@ -203,7 +204,7 @@ export class PlatformWatches {
     const compare = (
       kind: string,
       cache: CachedInformer<V1Job> | CachedInformer<V1Pod> | undefined,
-      items: V1ObjectMeta[],
+      items: ListedObject[],
     ) => {
       const listed = new Set<string>();
       for (const { name = "", namespace, resourceVersion } of items) {
