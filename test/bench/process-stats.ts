@@ -222,3 +222,44 @@ async function componentMetrics(port: number): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/**
+ * What a Node.js service's memory is made of at one moment: its resident set, V8's heap and the
+ * memory V8 holds outside it (from the service's Prometheus metrics), and the resident part of
+ * malloc's main heap (the `[heap]` mapping of its smaps). A resident set well above V8's heap is
+ * V8's pages kept after the heap shrank, or malloc's.
+ */
+export interface MemoryBreakdown {
+  rssBytes: number;
+  heapTotalBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  mallocHeapBytes: number;
+}
+
+/** The memory breakdown of the service process `pid`, whose metrics are at `metricsUrl`. */
+export async function memoryBreakdown(
+  pid: number,
+  metricsUrl: string,
+): Promise<MemoryBreakdown | undefined> {
+  let status: string;
+  let smaps: string;
+  let metrics: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+    smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
+    metrics = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) })).text();
+  } catch {
+    return undefined;
+  }
+  const kib = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0) * 1024;
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics)?.[1] ?? 0);
+  return {
+    rssBytes: kib(status, /^VmRSS:\s+(\d+) kB/m),
+    heapTotalBytes: gauge("nodejs_heap_size_total_bytes"),
+    heapUsedBytes: gauge("nodejs_heap_size_used_bytes"),
+    externalBytes: gauge("nodejs_external_memory_bytes"),
+    mallocHeapBytes: kib(smaps, /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/),
+  };
+}

@@ -42,6 +42,8 @@ import {
   clientThrottle,
   embeddedPostgresPid,
   localClusterPids,
+  type MemoryBreakdown,
+  memoryBreakdown,
   treeCpuSeconds,
   treePeakRssBytes,
   workQueueDepth,
@@ -442,6 +444,22 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
     }
   })();
 
+  // Each service's memory, every 2 s: what it was made of at its highest resident set.
+  const memoryAtPeak = new Map<string, MemoryBreakdown>();
+  const memorySampler = (async () => {
+    while (polling) {
+      for (const name of SERVICES) {
+        const [pid] = platform.pids(name);
+        const sample =
+          pid === undefined ? undefined : await memoryBreakdown(pid, platform.metricsUrl(name));
+        if (sample && sample.rssBytes > (memoryAtPeak.get(name)?.rssBytes ?? 0)) {
+          memoryAtPeak.set(name, sample);
+        }
+      }
+      await sleep(2000);
+    }
+  })();
+
   const ids: string[] = [];
   const submitted = new Map<string, number>();
   const before = cpuSnapshot(platform);
@@ -486,6 +504,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
   stopProgress();
   polling = false;
   await poller;
+  await memorySampler;
   const cpu = cpuDelta(before, cpuSnapshot(platform));
   const throttle = throttleDelta(throttleBefore, await throttleSnapshot());
   const apiserver = apiserverDelta(apiserverBefore, await apiserverWork(APISERVER_PORT));
@@ -531,6 +550,7 @@ async function runPlatform(platform: PlatformProcesses): Promise<PhaseResult & {
       runningLag: lag(podRunning, dbRunning),
       terminalLag: lag(podEnded, dbTerminal),
       peakRss,
+      memoryAtPeak,
     },
   };
 }
@@ -543,6 +563,8 @@ interface DbFigures {
   runningLag: number[];
   terminalLag: number[];
   peakRss: Map<string, number>;
+  /** Each service's memory when its resident set was highest (sampled every 2 s). */
+  memoryAtPeak?: Map<string, MemoryBreakdown>;
 }
 
 async function databaseSize(): Promise<number> {
@@ -753,6 +775,11 @@ try {
   say(
     `peak RSS (VmHWM): ${[...result.db.peakRss].map(([name, bytes]) => `${name} ${mib(bytes)}`).join(", ")}`,
   );
+  for (const [name, memory] of result.db.memoryAtPeak ?? []) {
+    say(
+      `  ${name} at its highest sampled RSS, ${mib(memory.rssBytes)}: V8 heap ${mib(memory.heapTotalBytes)} (${mib(memory.heapUsedBytes)} in use), external ${mib(memory.externalBytes)}, malloc's main heap ${mib(memory.mallocHeapBytes)} resident`,
+    );
+  }
   const grown = result.db.sizeAfter - result.db.sizeBefore;
   say(
     `PostgreSQL: database ${mib(result.db.sizeBefore)} -> ${mib(result.db.sizeAfter)} (+${mib(grown)}, ${(grown / Math.max(1, result.ids.length) / 1024).toFixed(1)} KiB per job)`,
