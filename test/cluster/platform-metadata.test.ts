@@ -80,6 +80,29 @@ describe("listPlatformMetadata", () => {
     ]);
   });
 
+  it("reads every page of a list longer than one page", async () => {
+    const container = { name: "sumo", image: "registry.invalid/sumo:none" };
+    const paged = { "metadata-test": randomBytes(6).toString("hex") };
+    const names = ["paged-a", "paged-b", "paged-c", "paged-d", "paged-e"];
+    for (const name of names) {
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name, labels: paged },
+          spec: { nodeName: "no-such-node", containers: [container] },
+        },
+      });
+    }
+    const selector = `metadata-test=${paged["metadata-test"]}`;
+    // Two objects a page: three pages, the last one short.
+    const listed = await listPlatformMetadata({ batch, core }, selector, 2);
+    expect(listed.pods.map((m) => m.name).sort()).toEqual(names);
+    expect(listed.pods.every((m) => m.labels?.["metadata-test"] === paged["metadata-test"])).toBe(
+      true,
+    );
+    expect(listed.jobs).toEqual([]);
+  });
+
   it("lists nothing, not a failure, when no object matches", async () => {
     const nothing = `${JOB_ID_LABEL}=${randomBytes(6).toString("hex")}`;
     expect(await listPlatformMetadata({ batch, core }, nothing)).toEqual({ jobs: [], pods: [] });
