@@ -1,6 +1,6 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { quantityToScalar, totalCPU, totalMemory } from "@kubernetes/client-node/dist/util.js";
-import { MANAGED_SELECTOR } from "@sumo/kubernetes";
+import { forEachListPage, MANAGED_SELECTOR } from "@sumo/kubernetes";
 
 const GI = 1024 ** 3;
 
@@ -38,32 +38,42 @@ export class ClusterView {
     this.#batch = kubeConfig.makeApiClient(BatchV1Api);
   }
 
+  /**
+   * The nodes, each with the requests of the pods on it that have not ended. The pods are read a
+   * page at a time (forEachListPage) and only their sums kept: with thousands of pods in the
+   * cluster, a list read whole would be held at once at every call.
+   */
   async listNodes(): Promise<NodeView[]> {
-    const [nodes, pods] = await Promise.all([
-      this.#core.listNode(),
-      this.#core.listPodForAllNamespaces({
-        fieldSelector: "status.phase!=Succeeded,status.phase!=Failed",
-      }),
-    ]);
     const load = new Map<string, { cpu: number; memory: number; pods: number }>();
-    for (const pod of pods.items) {
-      const node = pod.spec?.nodeName;
-      if (!node) continue;
-      const sum = load.get(node) ?? { cpu: 0, memory: 0, pods: 0 };
-      sum.cpu += Number(totalCPU(pod).request);
-      sum.memory += Number(totalMemory(pod).request);
-      sum.pods += 1;
-      load.set(node, sum);
-    }
+    const [nodes] = await Promise.all([
+      this.#core.listNode(),
+      forEachListPage(
+        (page) =>
+          this.#core.listPodForAllNamespaces({
+            fieldSelector: "status.phase!=Succeeded,status.phase!=Failed",
+            ...page,
+          }),
+        (pods) => {
+          for (const pod of pods) {
+            const node = pod.spec?.nodeName;
+            if (!node) continue;
+            const sum = load.get(node) ?? { cpu: 0, memory: 0, pods: 0 };
+            sum.cpu += Number(totalCPU(pod).request);
+            sum.memory += Number(totalMemory(pod).request);
+            sum.pods += 1;
+            load.set(node, sum);
+          }
+        },
+      ),
+    ]);
     return nodes.items.map((node) => toNodeView(node, load.get(node.metadata?.name ?? "")));
   }
 
+  /**
+   * The nodes, the platform's pods by phase and its Kubernetes Jobs that have not ended. The pods
+   * and Jobs are read a page at a time and only counted, as in listNodes.
+   */
   async snapshot(): Promise<ClusterSnapshot> {
-    const [nodes, pods, jobs] = await Promise.all([
-      this.#core.listNode(),
-      this.#core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
-      this.#batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
-    ]);
     const podsByPhase: Record<string, number> = {
       Pending: 0,
       Running: 0,
@@ -71,16 +81,32 @@ export class ClusterView {
       Failed: 0,
       Unknown: 0,
     };
-    for (const pod of pods.items) {
-      const phase = pod.status?.phase ?? "Unknown";
-      podsByPhase[phase] = (podsByPhase[phase] ?? 0) + 1;
-    }
+    let activeKubernetesJobs = 0;
     const ended = (type: string) => (c: { type: string; status: string }) =>
       c.type === type && c.status === "True";
-    const activeKubernetesJobs = jobs.items.filter((job) => {
-      const conditions = job.status?.conditions ?? [];
-      return !conditions.some(ended("Complete")) && !conditions.some(ended("Failed"));
-    }).length;
+    const [nodes] = await Promise.all([
+      this.#core.listNode(),
+      forEachListPage(
+        (page) => this.#core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page }),
+        (pods) => {
+          for (const pod of pods) {
+            const phase = pod.status?.phase ?? "Unknown";
+            podsByPhase[phase] = (podsByPhase[phase] ?? 0) + 1;
+          }
+        },
+      ),
+      forEachListPage(
+        (page) => this.#batch.listJobForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page }),
+        (jobs) => {
+          for (const job of jobs) {
+            const conditions = job.status?.conditions ?? [];
+            if (!conditions.some(ended("Complete")) && !conditions.some(ended("Failed"))) {
+              activeKubernetesJobs += 1;
+            }
+          }
+        },
+      ),
+    ]);
     return { nodes: nodes.items.length, podsByPhase, activeKubernetesJobs };
   }
 }
