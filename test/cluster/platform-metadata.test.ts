@@ -1,7 +1,7 @@
 // The reconciler's resync lists every platform Job and pod, metadata only (listPlatformMetadata):
 // the real apiserver answers a PartialObjectMetadataList, and client-node reads it into the
 // names, labels and resource versions the resync compares with its watch caches; only these are
-// kept.
+// kept, and a list longer than a page is read to its end.
 import { randomBytes } from "node:crypto";
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { JOB_ID_LABEL, jobLabels, listPlatformMetadata, loadKubeConfig } from "@sumo/kubernetes";

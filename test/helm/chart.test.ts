@@ -115,7 +115,7 @@ describe("values.schema.json", () => {
   it.each([
     [{ "api.replicaCount": 2 }, "additional properties 'replicaCount' not allowed"],
     [{ "api.replicas": "two" }, "/api/replicas"],
-    [{ "scheduler.config.workerConcurrency": 100 }, "/scheduler/config/workerConcurrency"],
+    [{ "scheduler.config.workerConcurrency": 200 }, "/scheduler/config/workerConcurrency"],
     [{ "reconciler.config.resyncIntervalSeconds": 60 }, "/reconciler/config/resyncIntervalSeconds"],
     [{ "api.config.port": 9000 }, "additional properties 'port' not allowed"],
     [{ "database.existingSecret": "" }, "/database/existingSecret"],

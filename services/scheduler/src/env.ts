@@ -63,7 +63,7 @@ export const schedulerEnvSchema = z.object({
     description:
       "Rows the retention sweep deletes per transaction (jobs, or Idempotency-Key records); short transactions, so submissions never wait for it.",
   }),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(32).meta({
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(64).meta({
     description:
       "Submissions handled at once by this replica: each waits on the apiserver most of its time, holding a database connection only per statement.",
   }),
