@@ -263,3 +263,46 @@ export async function memoryBreakdown(
     mallocHeapBytes: kib(smaps, /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/),
   };
 }
+
+/** A histogram's series of one label value: how many were observed, and the cumulative buckets. */
+export interface HistogramSeries {
+  count: number;
+  /** [upper bound in seconds, observations at or under it], ascending; the last is +Inf. */
+  buckets: [number, number][];
+}
+
+/**
+ * A Prometheus histogram from a service's `/metrics`, by the value of one of its labels, or
+ * undefined when the service does not answer.
+ */
+export async function histogramByLabel(
+  metricsUrl: string,
+  name: string,
+  label: string,
+): Promise<Map<string, HistogramSeries> | undefined> {
+  let metrics: string;
+  try {
+    metrics = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) })).text();
+  } catch {
+    return undefined;
+  }
+  const series = new Map<string, HistogramSeries>();
+  const bucketLine = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, "gm");
+  for (const [, labels = "", value] of metrics.matchAll(bucketLine)) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(labels)?.[1];
+    const le = /le="([^"]*)"/.exec(labels)?.[1];
+    if (key === undefined || le === undefined) continue;
+    const entry = series.get(key) ?? { count: 0, buckets: [] };
+    entry.buckets.push([le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), Number(value)]);
+    if (le === "+Inf") entry.count = Number(value);
+    series.set(key, entry);
+  }
+  for (const entry of series.values()) entry.buckets.sort(([a], [b]) => a - b);
+  return series;
+}
+
+/** The upper bound of the bucket the q-quantile falls in (Infinity past the last bound). */
+export function bucketQuantile(series: HistogramSeries, q: number): number {
+  const rank = q * series.count;
+  return series.buckets.find(([, cumulative]) => cumulative >= rank)?.[0] ?? Number.NaN;
+}

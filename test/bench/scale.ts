@@ -38,9 +38,11 @@ import {
 import {
   type ApiserverWork,
   apiserverWork,
+  bucketQuantile,
   type ClientThrottle,
   clientThrottle,
   embeddedPostgresPid,
+  histogramByLabel,
   localClusterPids,
   type MemoryBreakdown,
   memoryBreakdown,
@@ -778,6 +780,20 @@ try {
   for (const [name, memory] of result.db.memoryAtPeak ?? []) {
     say(
       `  ${name} at its highest sampled RSS, ${mib(memory.rssBytes)}: V8 heap ${mib(memory.heapTotalBytes)} (${mib(memory.heapUsedBytes)} in use), external ${mib(memory.externalBytes)}, malloc's main heap ${mib(memory.mallocHeapBytes)} resident`,
+    );
+  }
+  // How long jobs waited in the reconciler's queue (what it adds to the lag above), by what named
+  // them: a watch event or a resync (every job it lists).
+  const queueWait = await histogramByLabel(
+    platform.metricsUrl("reconciler"),
+    "sumo_reconciler_queue_wait_seconds",
+    "source",
+  );
+  for (const [source, series] of queueWait ?? []) {
+    const over = (seconds: number) =>
+      series.count - (series.buckets.find(([le]) => le === seconds)?.[1] ?? series.count);
+    say(
+      `  reconciler queue wait, named by ${source.padEnd(6)} n=${String(series.count).padStart(6)}  p50 <= ${bucketQuantile(series, 0.5)} s  p99 <= ${bucketQuantile(series, 0.99)} s  over 0.5 s: ${over(0.5)}  over 1 s: ${over(1)}`,
     );
   }
   const grown = result.db.sizeAfter - result.db.sizeBefore;

@@ -107,6 +107,7 @@ export class JobReconciler {
           { jobId, err: apiErrorText(error), retryInMs },
           "reconciling a job failed; retrying",
         ),
+      onStart: (source, waitedMs) => this.#metrics.queueWait.observe({ source }, waitedMs / 1000),
     });
     this.#watches = new PlatformWatches({
       informers: deps.informers,
@@ -327,7 +328,7 @@ export class JobReconciler {
     for (const jobId of this.#converged.keys()) {
       if (!jobIds.has(jobId)) this.#converged.delete(jobId);
     }
-    await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId)));
+    await Promise.all([...jobIds].map((jobId) => this.#queue.add(jobId, "resync")));
     this.#deps.logger.debug(
       {
         jobs: listed.jobs.length,

@@ -35,6 +35,33 @@ describe("ReconcileQueue", () => {
     expect(calls).toEqual(["a", "a"]);
   });
 
+  it("tells, as each reconcile starts, how long its id waited and what named it first", async () => {
+    const started: [string, number][] = [];
+    const first = gate();
+    const queue = new ReconcileQueue(
+      async (id) => {
+        if (id === "a") await first.opened;
+      },
+      {
+        concurrency: 1,
+        retryDelayMs: 10,
+        maxRetryDelayMs: 10,
+        onError: () => {},
+        onStart: (source, waitedMs) => started.push([source, waitedMs]),
+      },
+    );
+    const a = queue.add("a");
+    // b waits behind a: named by a resync, then by a watch event while still waiting.
+    const b = [queue.add("b", "resync"), queue.add("b", "watch")];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    first.open();
+    await Promise.all([a, ...b]);
+    expect(started.map(([source]) => source)).toEqual(["watch", "resync"]);
+    // b waited at least as long as a held the only slot; a did not wait for anything.
+    expect(started[1]?.[1]).toBeGreaterThanOrEqual(25);
+    expect(started[0]?.[1]).toBeLessThan(started[1]?.[1] ?? 0);
+  });
+
   it("runs at most `concurrency` reconciles at once, first in first out", async () => {
     let inFlight = 0;
     let most = 0;

@@ -1,3 +1,6 @@
+/** What named an id to the queue: a watch event, a resync, or the retry of a failed reconcile. */
+export type QueueSource = "watch" | "resync" | "retry";
+
 export interface ReconcileQueueOptions {
   /** Ids reconciled at once. */
   concurrency: number;
@@ -6,10 +9,22 @@ export interface ReconcileQueueOptions {
   /** Longest delay between retries. */
   maxRetryDelayMs: number;
   onError(id: string, error: unknown, retryInMs: number): void;
+  /**
+   * Called as an id's reconcile starts, with how long it waited since it was first named while
+   * waiting, and what named it then.
+   */
+  onStart?(source: QueueSource, waitedMs: number): void;
 }
 
 interface Waiter {
   resolve(): void;
+}
+
+/** An id waiting: who waits on its reconcile, since when, and what named it first. */
+interface Waiting {
+  waiters: Waiter[];
+  since: number;
+  source: QueueSource;
 }
 
 /**
@@ -22,7 +37,7 @@ export class ReconcileQueue {
   readonly #reconcile: (id: string) => Promise<void>;
   readonly #options: ReconcileQueueOptions;
   /** Insertion-ordered: first in, first reconciled. */
-  readonly #waiting = new Map<string, Waiter[]>();
+  readonly #waiting = new Map<string, Waiting>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #failures = new Map<string, number>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
@@ -33,13 +48,16 @@ export class ReconcileQueue {
     this.#options = options;
   }
 
-  /** Queues a reconcile of `id`; resolves once a reconcile that starts after this call ends. */
-  add(id: string): Promise<void> {
+  /**
+   * Queues a reconcile of `id`, named by `source`; resolves once a reconcile that starts after
+   * this call ends.
+   */
+  add(id: string, source: QueueSource = "watch"): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const waiters = this.#waiting.get(id);
-      if (waiters) waiters.push({ resolve });
-      else this.#waiting.set(id, [{ resolve }]);
+      const waiting = this.#waiting.get(id);
+      if (waiting) waiting.waiters.push({ resolve });
+      else this.#waiting.set(id, { waiters: [{ resolve }], since: performance.now(), source });
       this.#pump();
     });
   }
@@ -58,17 +76,18 @@ export class ReconcileQueue {
     this.#stopped = true;
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
-    const waiting = [...this.#waiting.values()].flat();
+    const waiting = [...this.#waiting.values()].flatMap(({ waiters }) => waiters);
     this.#waiting.clear();
     for (const waiter of waiting) waiter.resolve();
     await Promise.all(this.#running.values());
   }
 
   #pump(): void {
-    for (const [id, waiters] of this.#waiting) {
+    for (const [id, { waiters, since, source }] of this.#waiting) {
       if (this.#running.size >= this.#options.concurrency) return;
       if (this.#running.has(id)) continue;
       this.#waiting.delete(id);
+      this.#options.onStart?.(source, performance.now() - since);
       // Started on the next microtask, so it is in #running before its end takes it out.
       this.#running.set(
         id,
@@ -92,7 +111,7 @@ export class ReconcileQueue {
       if (!this.#stopped) {
         const timer = setTimeout(() => {
           this.#retryTimers.delete(timer);
-          void this.add(id);
+          void this.add(id, "retry");
         }, delay);
         timer.unref();
         this.#retryTimers.add(timer);

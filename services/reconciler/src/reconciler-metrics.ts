@@ -31,6 +31,13 @@ export const reconcilerMetrics = perRegistry((registry) => ({
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   }),
+  queueWait: new Histogram<"source">({
+    name: "sumo_reconciler_queue_wait_seconds",
+    help: "Time a job waited in the reconcile queue, from when it was named to when its reconcile started, by what named it: watch (a Job or pod event), resync, or retry.",
+    labelNames: ["source"],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  }),
   informerRestarts: zeroed(
     new Counter<"reason">({
       name: "sumo_reconciler_informer_restarts_total",
