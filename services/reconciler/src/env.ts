@@ -47,13 +47,10 @@ export const reconcilerEnvSchema = z.object({
     description:
       "Seconds before a scheduled job whose Kubernetes Job cannot be found is declared lost (`FAILED`, `Lost: ...`).",
   }),
-  SYNC_CONCURRENCY: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(64)
-    .default(8)
-    .meta({ description: "Jobs synced at once." }),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(128).default(32).meta({
+    description:
+      "Jobs synced at once. Each waits on PostgreSQL and the apiserver (a pod's log) most of its time.",
+  }),
   ...logLevelEnv("`jobId` on each job's lines"),
 });
 
