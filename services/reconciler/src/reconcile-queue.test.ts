@@ -38,9 +38,12 @@ describe("ReconcileQueue", () => {
   it("tells, as each reconcile starts, how long its id waited and what named it first", async () => {
     const started: [string, number][] = [];
     const first = gate();
+    let aRunning = false;
     const queue = new ReconcileQueue(
       async (id) => {
-        if (id === "a") await first.opened;
+        if (id !== "a") return;
+        aRunning = true;
+        await first.opened;
       },
       {
         concurrency: 1,
@@ -52,13 +55,15 @@ describe("ReconcileQueue", () => {
     );
     const a = queue.add("a");
     // b waits behind a: named by a resync, then by a watch event while still waiting.
+    const namedAt = performance.now();
     const b = [queue.add("b", "resync"), queue.add("b", "watch")];
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await vi.waitFor(() => expect(aRunning).toBe(true));
+    const openedAt = performance.now();
     first.open();
     await Promise.all([a, ...b]);
     expect(started.map(([source]) => source)).toEqual(["watch", "resync"]);
-    // b waited at least as long as a held the only slot; a did not wait for anything.
-    expect(started[1]?.[1]).toBeGreaterThanOrEqual(25);
+    // b waited at least from its naming until a gave up the only slot; a waited for nothing.
+    expect(started[1]?.[1]).toBeGreaterThanOrEqual(openedAt - namedAt);
     expect(started[0]?.[1]).toBeLessThan(started[1]?.[1] ?? 0);
   });
 
