@@ -244,14 +244,14 @@ export async function memoryBreakdown(
 ): Promise<MemoryBreakdown | undefined> {
   let status: string;
   let smaps: string;
-  let metrics: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, "utf8");
     smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
-    metrics = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) })).text();
   } catch {
     return undefined;
   }
+  const metrics = await serviceMetrics(metricsUrl);
+  if (metrics === undefined) return undefined;
   const kib = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0) * 1024;
   const gauge = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics)?.[1] ?? 0);
@@ -280,12 +280,8 @@ export async function histogramByLabel(
   name: string,
   label: string,
 ): Promise<Map<string, HistogramSeries> | undefined> {
-  let metrics: string;
-  try {
-    metrics = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) })).text();
-  } catch {
-    return undefined;
-  }
+  const metrics = await serviceMetrics(metricsUrl);
+  if (metrics === undefined) return undefined;
   const series = new Map<string, HistogramSeries>();
   const bucketLine = new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, "gm");
   for (const [, labels = "", value] of metrics.matchAll(bucketLine)) {
@@ -305,4 +301,13 @@ export async function histogramByLabel(
 export function bucketQuantile(series: HistogramSeries, q: number): number {
   const rank = q * series.count;
   return series.buckets.find(([, cumulative]) => cumulative >= rank)?.[0] ?? Number.NaN;
+}
+
+/** A service's `/metrics` text, or undefined when it does not answer within a second. */
+async function serviceMetrics(metricsUrl: string): Promise<string | undefined> {
+  try {
+    return await (await fetch(metricsUrl, { signal: AbortSignal.timeout(1000) })).text();
+  } catch {
+    return undefined;
+  }
 }
